@@ -1,0 +1,294 @@
+"""
+Chat completions: the request body, and the flow that turns any answer into chunks.
+
+Rule: the response decides, not the request. JSON (plain or wrapped in `message`) and an event
+stream are both accepted for `stream=True` and `stream=False` alike, as PROTOCOL.md says the
+service has sent each. Everything before the first event is retried (see `_core.retrying`);
+everything after it is final: an error then carries what was received, and text is never
+repeated or dropped. No I/O here, as in `_core`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+import pydantic
+
+from ._accumulate import ChatAccumulator
+from ._catalog import resolve_model
+from ._core import RECEIVE, Attempts, Call, Close, Config, Flow, Ready, read_body, retrying
+from ._exceptions import (
+    APIDecodeError,
+    APIResponseValidationError,
+    StreamDecodeError,
+    StreamInterruptedError,
+    StreamServerError,
+    make_status_error,
+)
+from ._sse import EventTooLargeError, SSEDecoder
+from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
+
+__all__ = ["build_chat_call", "chat_flow", "parse_completion"]
+
+log = logging.getLogger("amigochat_sdk")
+
+_validate_chunk = ChatCompletionChunk.model_validate_json
+
+
+def build_chat_call(
+    config: Config,
+    *,
+    model: str,
+    messages: Iterable[Any],
+    stream: bool,
+    persona_id: str | None,
+    chat_id: str | None,
+    params: Mapping[str, Any],
+    extra_headers: Mapping[str, str] | None,
+    extra_body: Mapping[str, Any] | None,
+    timeout: httpx.Timeout | None,
+) -> Call:
+    """
+    Validate the user's arguments against the spec's request model and build the call.
+
+    The catalog supplies the persona id; an explicit one wins, and a model the catalog does not
+    know is sent as given (without `personaId`, as some clients did), never refused.
+    """
+    try:
+        resolved = resolve_model(model, persona_id, kind="chat")
+        model, persona_id = resolved.model, resolved.persona_id
+    except ValueError:
+        log.debug("model %r is not in the catalog; sending it without a persona id", model)
+    body: dict[str, Any] = {
+        "chatId": chat_id or str(uuid.uuid4()),
+        "messages": messages if isinstance(messages, list) else list(messages),
+        "model": model,
+        "stream": stream,
+        **{k: v for k, v in params.items() if v is not None},
+    }
+    if persona_id:
+        body["personaId"] = persona_id
+    content = ChatCompletionRequest.model_validate(body).model_dump_json(exclude_none=True)
+    if extra_body:
+        content = json.dumps({**json.loads(content), **extra_body}, separators=(",", ":"))
+    return Call(
+        "POST",
+        f"{config.base_url}/chat/completions",
+        body=content.encode(),
+        headers=extra_headers or {},
+        timeout=timeout,
+        accept="text/event-stream" if stream else "application/json",
+    )
+
+
+def parse_completion(response: httpx.Response, body: bytes) -> ChatCompletion:
+    """
+    Read a JSON answer: a `chat.completion`, or one wrapped as `{"message": ...}`.
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise APIDecodeError(
+            "The response is not valid JSON", data=body, request=response.request
+        ) from None
+    if isinstance(data, dict) and "choices" not in data:
+        if isinstance(data.get("message"), dict):
+            data = data["message"]
+        elif "error" in data or "message" in data or "detail" in data:
+            # A 2xx that carries an error body: map it like any error status.
+            raise make_status_error(response, body)
+    try:
+        return ChatCompletion.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise APIResponseValidationError(
+            f"The response is not a chat.completion: {exc.errors()[0]['msg']}",
+            response=response,
+            body=data,
+        ) from None
+
+
+def _as_chunk(completion: ChatCompletion) -> ChatCompletionChunk:
+    """One chunk carrying a whole completion, for a JSON answer to `stream=True`."""
+    choices = []
+    for choice in completion.choices:
+        message = choice.message
+        delta: dict[str, Any] = {"role": message.role, "content": message.content}
+        if message.refusal is not None:
+            delta["refusal"] = message.refusal
+        if message.tool_calls:
+            delta["tool_calls"] = [
+                {"index": i, **call.model_dump(exclude_none=True)}
+                for i, call in enumerate(message.tool_calls)
+            ]
+        choices.append(
+            {"index": choice.index, "delta": delta, "finish_reason": choice.finish_reason}
+        )
+    return ChatCompletionChunk.model_validate(
+        {
+            **completion.model_dump(exclude={"choices", "object"}),
+            "object": "chat.completion.chunk",
+            "choices": choices,
+        }
+    )
+
+
+def _open(response: httpx.Response, attempts: Attempts) -> Flow[Any]:
+    """
+    Read until the first event (or the whole JSON body). Runs inside the retry scope.
+    """
+    content_type = response.headers.get("content-type", "")
+    if "json" in content_type:
+        return parse_completion(response, (yield from read_body(response)))
+    # The first-chunk cap applied to the headers; between bytes of the body, idle rules.
+    timeouts = response.request.extensions.get("timeout")
+    if isinstance(timeouts, dict):
+        timeouts["read"] = attempts.idle_timeout
+    decoder = SSEDecoder(attempts.config.max_event_size)
+    first_chunk = attempts.config.first_chunk_timeout
+    head = b""
+    while True:
+        data = yield RECEIVE
+        if not data:
+            raise httpx.RemoteProtocolError(
+                "The server closed the stream before sending any event", request=response.request
+            )
+        if not head and "event-stream" not in content_type and data.lstrip()[:1] in (b"{", b"["):
+            # Mislabelled JSON: read the rest and parse it as a completion.
+            return parse_completion(response, data + (yield from read_body(response)))
+        head = head or data
+        events = _decode(decoder, data, None, response)
+        if events:
+            return response, decoder, events
+        if first_chunk is not None and attempts.config.clock() - attempts.sent_at > first_chunk:
+            raise httpx.ReadTimeout(
+                f"No event within first_chunk_timeout={first_chunk:g}s", request=response.request
+            )
+
+
+def _decode(
+    decoder: SSEDecoder, data: bytes, acc: ChatAccumulator | None, response: httpx.Response
+) -> list[Any]:
+    try:
+        return decoder.decode(data)
+    except EventTooLargeError as exc:
+        raise StreamDecodeError(
+            str(exc),
+            data=decoder.pending[:500],
+            text=acc.text if acc else "",
+            chunks=acc.chunks if acc else [],
+            partial=acc.completion() if acc else None,
+            request=response.request,
+        ) from None
+
+
+def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
+    """
+    The whole chat call. With `stream`, yields `Ready` then each chunk as it arrives;
+    returns the assembled `ChatCompletion` either way.
+    """
+    attempts = Attempts(config, call)
+    opened = yield from retrying(attempts, lambda response: _open(response, attempts))
+    acc = ChatAccumulator()
+    if isinstance(opened, ChatCompletion):
+        if stream:
+            assert attempts.last_response is not None  # set by `retrying` before any read
+            yield Ready(attempts.last_response, acc)
+            chunk = _as_chunk(opened)
+            acc.add(chunk)
+            yield chunk
+        return opened
+    response, decoder, events = opened
+    request = response.request
+    if stream:
+        yield Ready(response, acc)
+    done = False
+    try:
+        while True:
+            for event in events:
+                data = event.data
+                if event.event != "message":
+                    if event.event == "error":
+                        raise _server_error(data, acc, request)
+                    continue
+                if data.startswith("[DONE]"):
+                    done = True
+                    break
+                if not data:
+                    continue
+                try:
+                    chunk = _validate_chunk(data)
+                except pydantic.ValidationError as exc:
+                    raise _chunk_error(exc, data, acc, request) from None
+                if chunk.error is not None:
+                    raise _server_error(data, acc, request)
+                acc.add(chunk)
+                if stream:
+                    yield chunk
+            if done:
+                break
+            data = yield RECEIVE
+            if not data:
+                done = decoder.pending.lstrip().startswith("[DONE]")
+                break
+            events = _decode(decoder, data, acc, response)
+            if attempts.deadline_at is not None:
+                attempts.check_deadline(request)
+    except httpx.TransportError as exc:
+        what = "timed out" if isinstance(exc, httpx.TimeoutException) else "was interrupted"
+        raise StreamInterruptedError(
+            f"The stream {what} after {len(acc.chunks)} chunks: {exc}",
+            text=acc.text,
+            chunks=acc.chunks,
+            partial=acc.completion(),
+            request=request,
+        ) from exc
+    if done:
+        yield Close(response)
+    elif not acc.finished:
+        raise StreamInterruptedError(
+            f"The stream ended without [DONE] after {len(acc.chunks)} chunks, "
+            "before every choice had a finish_reason: the answer is truncated",
+            text=acc.text,
+            chunks=acc.chunks,
+            partial=acc.completion(),
+            request=request,
+        )
+    return acc.completion()
+
+
+def _server_error(data: str, acc: ChatAccumulator, request: httpx.Request) -> StreamServerError:
+    try:
+        error: object = json.loads(data)
+    except ValueError:
+        error = data
+    return StreamServerError(
+        error=error, text=acc.text, chunks=acc.chunks, partial=acc.completion(), request=request
+    )
+
+
+def _chunk_error(
+    exc: pydantic.ValidationError, data: str, acc: ChatAccumulator, request: httpx.Request
+) -> Exception:
+    if exc.errors()[0]["type"] != "json_invalid":
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and "error" in parsed:
+            return _server_error(data, acc, request)
+        what = "An event is not a chat.completion.chunk"
+    else:
+        what = "An event holds malformed JSON"
+    return StreamDecodeError(
+        what,
+        data=data,
+        text=acc.text,
+        chunks=acc.chunks,
+        partial=acc.completion(),
+        request=request,
+    )

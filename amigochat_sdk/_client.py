@@ -1,0 +1,344 @@
+"""
+`Client` and `AsyncClient`, and the two drivers: the only code in the SDK that does I/O.
+
+Rule: a driver carries out the commands a flow yields (`_core.py`) and decides nothing. The
+sync and async drivers differ only in `await`, `time.sleep` against `anyio.sleep`, and
+`close` against `aclose`. Both close the current response and the flow on every way out.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import time
+import uuid
+from collections.abc import AsyncGenerator, Generator, Mapping
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio
+import httpx
+
+from ._constants import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    DEFAULT_DEVICE_LANGUAGE,
+    DEFAULT_DEVICE_PLATFORM,
+    DEFAULT_DEVICE_VERSION,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
+    NotGiven,
+)
+from ._core import RECEIVE, Close, Config, Done, Flow, Send, Sleep
+from ._retry import RetryPolicy
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._resources.chat import AsyncChat, Chat
+    from ._resources.images import AsyncImages, Images
+
+__all__ = ["AsyncClient", "Client"]
+
+T = TypeVar("T")
+TimeoutTypes = float | httpx.Timeout | None
+
+
+def _drive(http: httpx.Client, flow: Flow[Any]) -> Generator[Any, None, None]:
+    response: httpx.Response | None = None
+    body: Any = iter(())
+    try:
+        command = next(flow)
+        while True:
+            try:
+                if command is RECEIVE:
+                    reply: Any = next(body, b"")
+                elif type(command) is Send:
+                    reply = response = http.send(command.request, stream=True)
+                    body = response.iter_bytes()
+                elif type(command) is Sleep:
+                    reply = None
+                    time.sleep(command.seconds)
+                elif type(command) is Close:
+                    reply = None
+                    command.response.close()
+                else:
+                    reply = yield command
+            except httpx.TransportError as exc:
+                command = flow.throw(exc)
+                continue
+            command = flow.send(reply)
+    except StopIteration as stop:
+        yield Done(stop.value)
+    finally:
+        if response is not None:
+            response.close()
+        flow.close()
+
+
+async def _adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
+    response: httpx.Response | None = None
+    body: Any = None
+    try:
+        command = next(flow)
+        while True:
+            try:
+                if command is RECEIVE:
+                    reply: Any = await anext(body, b"")
+                elif type(command) is Send:
+                    reply = response = await http.send(command.request, stream=True)
+                    body = response.aiter_bytes()
+                elif type(command) is Sleep:
+                    reply = None
+                    await anyio.sleep(command.seconds)
+                elif type(command) is Close:
+                    reply = None
+                    await command.response.aclose()
+                else:
+                    reply = yield command
+            except httpx.TransportError as exc:
+                command = flow.throw(exc)
+                continue
+            command = flow.send(reply)
+    except StopIteration as stop:
+        yield Done(stop.value)
+    finally:
+        if response is not None:
+            await response.aclose()
+        flow.close()
+
+
+def _timeout(value: TimeoutTypes | NotGiven, default: httpx.Timeout) -> httpx.Timeout:
+    if isinstance(value, NotGiven):
+        return default
+    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
+
+
+class _BaseClient:
+    """Settings shared by both clients; see `Client` for what each option means."""
+
+    _options: dict[str, Any]
+    _config: Config
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retry_after: float = 60.0,
+        first_chunk_timeout: float | None = None,
+        deadline: float | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        device_uuid: str | None = None,
+        device_platform: str = DEFAULT_DEVICE_PLATFORM,
+        device_version: str = DEFAULT_DEVICE_VERSION,
+        device_language: str = DEFAULT_DEVICE_LANGUAGE,
+        proxy: str | httpx.Proxy | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+    ) -> None:
+        self._options = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None
+        base = str(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+        headers = {
+            "user-agent": f"amigochat-sdk/{__version__} python/{platform.python_version()}",
+            "x-device-platform": device_platform,
+            "x-device-version": device_version,
+            "x-device-language": device_language,
+        }
+        if http_client is not None:
+            headers.update(http_client.headers)
+            default_timeout = http_client.timeout
+        else:
+            default_timeout = DEFAULT_TIMEOUT
+        headers.update(default_headers or {})
+        if api_key:
+            headers["authorization"] = f"Bearer {api_key}"
+        self.api_key = api_key
+        self.base_url = base
+        self.max_retries = max_retries
+        self._config = Config(
+            base_url=base,
+            timeout=_timeout(timeout, default_timeout),
+            policy=RetryPolicy(max_retries=max_retries, max_retry_after=max_retry_after),
+            headers=headers,
+            device_uuid=device_uuid or str(uuid.uuid4()),
+            first_chunk_timeout=first_chunk_timeout,
+            deadline=deadline,
+            rng=random.Random(),
+        )
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The default timeout of every request."""
+        return self._config.timeout
+
+    def __repr__(self) -> str:
+        key = "set" if self.api_key else "none"
+        return f"<{type(self).__name__} base_url={self.base_url!r} api_key={key}>"
+
+
+class Client(_BaseClient):
+    """
+    A synchronous AmigoChat client.
+
+    ```python
+    from amigochat_sdk import Client
+
+    with Client() as client:  # AMIGOCHAT_API_KEY and AMIGOCHAT_BASE_URL from the environment
+        reply = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello"}]
+        )
+        print(reply.choices[0].message.content)
+    ```
+
+    Options: `api_key` (optional; the service also serves anonymous clients), `base_url`,
+    `timeout` (seconds or an `httpx.Timeout`; `read` is the longest silence between two network
+    reads, i.e. a stream's idle timeout), `max_retries` (2: three attempts, as the seed made),
+    `max_retry_after` (a longer `Retry-After` is not slept on: `RateLimitError` at once),
+    `first_chunk_timeout` (the longest wait for a stream's headers and first event),
+    `deadline` (a total budget per call in seconds, retries and waits included),
+    `default_headers`, the device identity (`device_uuid`, `device_platform`,
+    `device_version`, `device_language`), `proxy`, and `http_client` to bring your own
+    `httpx.Client` (it is not closed by `close()`).
+    """
+
+    _http: httpx.Client
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        http = options.get("http_client")
+        self._owns_http = http is None
+        self._http = http or httpx.Client(
+            proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
+        )
+
+    @cached_property
+    def chat(self) -> Chat:
+        """Chat completions: `client.chat.completions.create(...)`."""
+        from ._resources.chat import Chat
+
+        return Chat(self)
+
+    @cached_property
+    def images(self) -> Images:
+        """Image generation and download: `client.images.generate(...)`."""
+        from ._resources.images import Images
+
+        return Images(self)
+
+    def with_options(self, **changes: Any) -> Client:
+        """
+        A copy with some options changed, sharing this client's connection pool.
+        """
+        copy = Client(**{**self._options, "http_client": self._http, **changes})
+        copy._owns_http = False
+        return copy
+
+    def _stream(self, flow: Flow[Any]) -> Generator[Any, None, None]:
+        return _drive(self._http, flow)
+
+    def _run(self, flow: Flow[T]) -> T:
+        for item in _drive(self._http, flow):
+            if type(item) is Done:
+                return item.value  # type: ignore[no-any-return]
+        raise RuntimeError("the flow ended without a result")  # pragma: no cover
+
+    def close(self) -> None:
+        """Close the connection pool (unless it came from `http_client`)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """
+    An asynchronous AmigoChat client (asyncio or trio, through anyio); options as `Client`.
+
+    ```python
+    async with AsyncClient() as client:
+        stream = await client.chat.completions.create(model="gpt-4o-mini", messages=msgs,
+                                                      stream=True)
+        async for chunk in stream:
+            print(chunk.choices[0].delta.content or "", end="")
+    ```
+    """
+
+    _http: httpx.AsyncClient
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        http = options.get("http_client")
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(
+            proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
+        )
+
+    @cached_property
+    def chat(self) -> AsyncChat:
+        """Chat completions: `await client.chat.completions.create(...)`."""
+        from ._resources.chat import AsyncChat
+
+        return AsyncChat(self)
+
+    @cached_property
+    def images(self) -> AsyncImages:
+        """Image generation and download: `await client.images.generate(...)`."""
+        from ._resources.images import AsyncImages
+
+        return AsyncImages(self)
+
+    def with_options(self, **changes: Any) -> AsyncClient:
+        """
+        A copy with some options changed, sharing this client's connection pool.
+        """
+        copy = AsyncClient(**{**self._options, "http_client": self._http, **changes})
+        copy._owns_http = False
+        return copy
+
+    def _stream(self, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
+        return _adrive(self._http, flow)
+
+    async def _run(self, flow: Flow[T]) -> T:
+        driver = _adrive(self._http, flow)
+        try:
+            async for item in driver:
+                if type(item) is Done:
+                    return item.value  # type: ignore[no-any-return]
+        finally:
+            await driver.aclose()
+        raise RuntimeError("the flow ended without a result")  # pragma: no cover
+
+    async def close(self) -> None:
+        """Close the connection pool (unless it came from `http_client`)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def aclose(self) -> None:
+        """The same as `close()`."""
+        await self.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,305 @@
+"""
+The request flow: everything that decides how a call goes, and no I/O.
+
+Rule: this module never sends, reads or sleeps. A *flow* is a generator that yields commands
+(`Send`, `RECEIVE`, `Sleep`, `Close`) and values meant for the user (`Ready`, chunks, `Done`).
+A driver in `_client.py` carries each command out and sends the reply back: the response for
+`Send`, the next bytes of the body for `RECEIVE` (`b""` at the end), `None` otherwise; a
+transport error comes back through `.throw()`. The same flow therefore runs under the sync and
+the async driver, and the retry loop below is the only one in the SDK.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from ._constants import MAX_BODY_SIZE
+from ._exceptions import (
+    APIConnectionError,
+    APIDecodeError,
+    APITimeoutError,
+    is_quota_message,
+    make_status_error,
+    redact,
+)
+from ._retry import RetryPolicy, decide_after_exception, decide_after_status, fits_deadline
+
+__all__ = [
+    "RECEIVE",
+    "Call",
+    "Close",
+    "Config",
+    "Done",
+    "Flow",
+    "Ready",
+    "Send",
+    "Sleep",
+    "Attempts",
+    "read_body",
+    "retrying",
+    "transport_error",
+]
+
+log = logging.getLogger("amigochat_sdk")
+
+T = TypeVar("T")
+Flow = Generator[Any, Any, T]
+
+
+class Send:
+    """Command: send `request` and reply with the response (headers read, body not)."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+
+
+class Sleep:
+    """Command: wait `seconds`, then reply `None`."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+class Close:
+    """Command: close `response` (give its connection back), then reply `None`."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+
+class _Receive:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RECEIVE"
+
+
+#: Command: reply with the next bytes of the current response body, `b""` at its end.
+RECEIVE = _Receive()
+
+
+class Ready:
+    """For the user: a stream is open; `response` is its response, `state` its accumulator."""
+
+    __slots__ = ("response", "state")
+
+    def __init__(self, response: httpx.Response, state: Any) -> None:
+        self.response = response
+        self.state = state
+
+
+class Done:
+    """For the user: the flow finished with `value`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+@dataclass(frozen=True)
+class Config:
+    """
+    A client's settings, resolved once. Requests read it; nothing writes it.
+    """
+
+    base_url: str
+    timeout: httpx.Timeout
+    policy: RetryPolicy
+    headers: Mapping[str, str]
+    device_uuid: str
+    first_chunk_timeout: float | None = None
+    deadline: float | None = None
+    max_event_size: int = 16 * 1024 * 1024
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass(frozen=True)
+class Call:
+    """
+    One API call as the user asked for it: what to send, and the per-call overrides.
+    """
+
+    method: str
+    url: str
+    body: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    timeout: httpx.Timeout | None = None
+    deadline: float | None = None
+    accept: str = "application/json"
+    #: Send none of the client's headers (API key, device) but the user agent: for other hosts.
+    anonymous: bool = False
+
+
+class Attempts:
+    """
+    The attempts of one call: builds each request and applies the retry rule and the deadline.
+    """
+
+    def __init__(self, config: Config, call: Call) -> None:
+        self.config = config
+        self.call = call
+        self.retries = 0
+        self.started = config.clock()
+        budget = call.deadline if call.deadline is not None else config.deadline
+        self.deadline_at = None if budget is None else self.started + budget
+        self.sent_at = self.started
+        self.idle_timeout: float | None = None
+        self.last_response: httpx.Response | None = None
+
+    def request(self) -> httpx.Request:
+        """
+        The request for the next attempt: a fresh `x-device-uuid` on every retry, as the seed
+        did, and timeouts cut to whatever remains of the deadline.
+        """
+        config, call = self.config, self.call
+        timeout = (call.timeout or config.timeout).as_dict()
+        self.sent_at = now = config.clock()
+        if self.deadline_at is not None:
+            left = max(self.deadline_at - now, 0.001)
+            timeout = {k: left if v is None else min(v, left) for k, v in timeout.items()}
+        self.idle_timeout = timeout["read"]
+        if config.first_chunk_timeout is not None and call.accept == "text/event-stream":
+            read = timeout["read"]
+            cap = config.first_chunk_timeout
+            timeout["read"] = cap if read is None else min(read, cap)
+        if call.anonymous:
+            headers = {"user-agent": config.headers.get("user-agent", ""), **call.headers}
+        else:
+            headers = {**config.headers, **call.headers}
+            device = config.device_uuid if self.retries == 0 else str(uuid.uuid4())
+            headers["x-device-uuid"] = device
+        headers["accept"] = call.accept
+        if call.body is not None:
+            headers["content-type"] = "application/json"
+        request = httpx.Request(
+            call.method, call.url, headers=headers, content=call.body, extensions={}
+        )
+        request.extensions["timeout"] = timeout
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s (attempt %d)", call.method, call.url, self.retries + 1)
+        return request
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline, or `None` without one."""
+        if self.deadline_at is None:
+            return None
+        return self.deadline_at - self.config.clock()
+
+    def check_deadline(self, request: httpx.Request | None) -> None:
+        """Raise `httpx.ReadTimeout` once the deadline has passed."""
+        if self.deadline_at is not None and self.config.clock() >= self.deadline_at:
+            raise httpx.ReadTimeout("The call's total deadline expired", request=request)
+
+    def after_exception(self, exc: httpx.TransportError) -> float:
+        """
+        The delay before retrying after a transport error, or raise the mapped SDK error.
+        """
+        decision = decide_after_exception(self.config.policy, self.retries, exc, self.config.rng)
+        if decision.retry and fits_deadline(decision.delay, self.config.clock(), self.deadline_at):
+            return self._retry(decision.delay, decision.reason)
+        raise transport_error(exc) from exc
+
+    def after_status(self, response: httpx.Response, body: bytes) -> float:
+        """
+        The delay before retrying after an error status, or raise the mapped status error.
+        """
+        quota = is_quota_message(body[:4096].decode("utf-8", "replace"))
+        decision = decide_after_status(
+            self.config.policy,
+            self.retries,
+            response.status_code,
+            response.headers,
+            quota,
+            time.time(),
+            self.config.rng,
+        )
+        if decision.retry and fits_deadline(decision.delay, self.config.clock(), self.deadline_at):
+            return self._retry(decision.delay, decision.reason)
+        log.debug("giving up: %s", decision.reason)
+        raise make_status_error(response, body)
+
+    def _retry(self, delay: float, reason: str) -> float:
+        self.retries += 1
+        log.debug("retrying in %.2fs: %s", delay, reason)
+        return delay
+
+
+def transport_error(exc: httpx.TransportError) -> APIConnectionError:
+    """
+    The SDK error for a transport error: `APITimeoutError` for timeouts, else
+    `APIConnectionError`. The message names the request, never its headers.
+    """
+    try:
+        request: httpx.Request | None = exc.request
+    except RuntimeError:
+        request = None
+    where = f" ({request.method} {request.url})" if request is not None else ""
+    detail = redact(str(exc)) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out: {detail}{where}", request=request)
+    return APIConnectionError(f"Connection error: {detail}{where}", request=request)
+
+
+def read_body(response: httpx.Response, limit: int = MAX_BODY_SIZE) -> Flow[bytes]:
+    """
+    Read a whole body, refusing one larger than `limit`.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        data = yield RECEIVE
+        if not data:
+            return b"".join(parts)
+        size += len(data)
+        if size > limit:
+            yield Close(response)
+            raise APIDecodeError(
+                f"The response body is larger than {limit} bytes", request=response.request
+            )
+        parts.append(data)
+
+
+def retrying(attempts: Attempts, consume: Callable[[httpx.Response], Flow[T]]) -> Flow[T]:
+    """
+    Send until a 2xx response is consumed, retrying as the rule allows.
+
+    `consume` runs inside the retry scope: a transport error while it reads (a dropped
+    connection, a stall before the first event) is retried, because nothing has reached the
+    user yet. Whatever it returns is the flow's result.
+    """
+    while True:
+        request = attempts.request()
+        try:
+            response = yield Send(request)
+        except httpx.TransportError as exc:
+            yield Sleep(attempts.after_exception(exc))
+            continue
+        attempts.last_response = response
+        try:
+            if log.isEnabledFor(logging.DEBUG):
+                elapsed = attempts.config.clock() - attempts.sent_at
+                log.debug("HTTP %d after %.3fs", response.status_code, elapsed)
+            if 200 <= response.status_code < 300:
+                return (yield from consume(response))
+            body = yield from read_body(response)
+        except httpx.TransportError as exc:
+            yield Close(response)
+            yield Sleep(attempts.after_exception(exc))
+            continue
+        yield Sleep(attempts.after_status(response, body))

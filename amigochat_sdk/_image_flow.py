@@ -1,0 +1,138 @@
+"""
+Image generation: the request body, the answer in any of its shapes, and image downloads.
+
+Rule: every answer becomes an `ImagesResponse`; the 2025 `{"imageUrl": ...}` shape is
+normalised to `data=[Image(url=...)]`. Downloads reuse the retry flow, and the API key is sent
+only to the API's own host, never to wherever an image URL points. No I/O here, as in `_core`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import pydantic
+
+from ._catalog import DEFAULT_IMAGE_MODEL, resolve_model
+from ._core import Attempts, Call, Config, Flow, read_body, retrying
+from ._exceptions import APIDecodeError, APIResponseValidationError, make_status_error
+from .types import Image, ImageGenerationRequest, ImagesResponse
+
+__all__ = ["build_image_call", "download_flow", "image_flow", "parse_images"]
+
+log = logging.getLogger("amigochat_sdk")
+
+
+def build_image_call(
+    config: Config,
+    *,
+    prompt: str,
+    model: str | None,
+    persona_id: str | None,
+    chat_id: str | None,
+    params: Mapping[str, Any],
+    extra_headers: Mapping[str, str] | None,
+    extra_body: Mapping[str, Any] | None,
+    timeout: httpx.Timeout | None,
+) -> Call:
+    """
+    Validate the arguments against the spec's request model and build the call.
+    """
+    model = model or DEFAULT_IMAGE_MODEL
+    try:
+        resolved = resolve_model(model, persona_id, kind="image")
+        model, persona_id = resolved.model, resolved.persona_id
+    except ValueError:
+        log.debug("image model %r is not in the catalog; sending it as given", model)
+    body: dict[str, Any] = {
+        "prompt": prompt,
+        "model": model,
+        "chatId": chat_id or str(uuid.uuid4()),
+        **{k: v for k, v in params.items() if v is not None},
+    }
+    if persona_id:
+        body["personaId"] = persona_id
+    content = ImageGenerationRequest.model_validate(body).model_dump_json(exclude_none=True)
+    if extra_body:
+        content = json.dumps({**json.loads(content), **extra_body}, separators=(",", ":"))
+    return Call(
+        "POST",
+        f"{config.base_url}/images/generations",
+        body=content.encode(),
+        headers=extra_headers or {},
+        timeout=timeout,
+    )
+
+
+def parse_images(response: httpx.Response, body: bytes) -> ImagesResponse:
+    """
+    Read an image answer: `{"data": [...]}` or `{"imageUrl": "..."}`.
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise APIDecodeError(
+            "The response is not valid JSON", data=body, request=response.request
+        ) from None
+    if isinstance(data, dict) and "data" not in data:
+        url = data.get("imageUrl")
+        if isinstance(url, str):
+            return ImagesResponse(data=[Image(url=url)], **_extra(data, "imageUrl"))
+        if "error" in data or "message" in data or "detail" in data:
+            raise make_status_error(response, body)
+    try:
+        return ImagesResponse.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise APIResponseValidationError(
+            f"The response is not an images response: {exc.errors()[0]['msg']}",
+            response=response,
+            body=data,
+        ) from None
+
+
+def _extra(data: dict[str, Any], *skip: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in skip and k != "data"}
+
+
+def image_flow(config: Config, call: Call) -> Flow[ImagesResponse]:
+    """
+    Generate images, retrying as the rule allows.
+    """
+    attempts = Attempts(config, call)
+    body = yield from retrying(attempts, read_body)
+    assert attempts.last_response is not None  # set by `retrying` before any body is read
+    return parse_images(attempts.last_response, body)
+
+
+def decode_b64(image: Image) -> bytes:
+    """
+    The bytes of a `b64_json` image, or `APIDecodeError` if they are not valid base64.
+    """
+    data = image.b64_json or ""
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise APIDecodeError("The image's b64_json is not valid base64", data=data[:100]) from None
+
+
+def download_flow(config: Config, image: Image, timeout: httpx.Timeout | None) -> Flow[bytes]:
+    """
+    The bytes of one image: decoded from `b64_json`, or fetched from its `url` with retries.
+    """
+    if image.b64_json:
+        return decode_b64(image)
+    if not image.url:
+        raise ValueError("This image has neither a url nor b64_json")
+    url = urljoin(config.base_url + "/", image.url)
+    if url.startswith("data:"):
+        return decode_b64(Image(b64_json=url.partition(",")[2]))
+    same_host = urlsplit(url).netloc == urlsplit(config.base_url).netloc
+    call = Call("GET", url, timeout=timeout, accept="image/*", anonymous=not same_host)
+    return (yield from retrying(Attempts(config, call), read_body))

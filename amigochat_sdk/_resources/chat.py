@@ -1,0 +1,213 @@
+"""
+`client.chat.completions.create(...)`: argument handling only; the flow decides the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
+
+import httpx
+from typing_extensions import Unpack
+
+from .._chat_flow import build_chat_call, chat_flow
+from .._streaming import AsyncStream, Stream
+from ..types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionNamedToolChoice,
+    ChatCompletionToolParam,
+    ResponseFormat,
+    StreamOptions,
+)
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient, Client
+
+__all__ = ["AsyncChat", "AsyncCompletions", "Chat", "ChatParams", "Completions"]
+
+#: A message as a dict (`{"role": "user", "content": "Hi"}`) or as a model from `types`.
+MessageParam = Mapping[str, Any] | Any
+
+
+class ChatParams(TypedDict, total=False):
+    """
+    The optional keywords of `create()`; the spec's request fields, in Python's spelling.
+    Omitted ones take the seed's defaults (`frequency_penalty=0`, `max_tokens=4000`,
+    `presence_penalty=0`, `temperature=0.5`, `top_p=0.95`).
+    """
+
+    persona_id: str | None
+    """The service's persona; looked up in the catalog when omitted. An explicit one wins."""
+    chat_id: str | None
+    """The conversation id; a fresh UUID4 when omitted."""
+    frequency_penalty: float
+    max_tokens: int
+    presence_penalty: float
+    temperature: float
+    top_p: float
+    stop: str | list[str] | None
+    n: int | None
+    seed: int | None
+    user: str | None
+    response_format: ResponseFormat | Mapping[str, Any] | None
+    tools: Iterable[ChatCompletionToolParam | Mapping[str, Any]] | None
+    tool_choice: str | ChatCompletionNamedToolChoice | Mapping[str, Any] | None
+    parallel_tool_calls: bool | None
+    logprobs: bool | None
+    top_logprobs: int | None
+    stream_options: StreamOptions | Mapping[str, Any] | None
+    extra_headers: Mapping[str, str] | None
+    """Headers added to this request only."""
+    extra_body: Mapping[str, Any] | None
+    """JSON fields merged into the body unvalidated: for fields the spec does not know yet."""
+    timeout: float | httpx.Timeout | None
+    """This request's timeout, instead of the client's."""
+
+
+_CALL_KEYS = ("persona_id", "chat_id", "extra_headers", "extra_body", "timeout")
+
+
+def _call(
+    client: Client | AsyncClient,
+    model: str,
+    messages: Iterable[MessageParam],
+    stream: bool,
+    params: Mapping[str, Any],
+) -> Any:
+    timeout = params.get("timeout")
+    body = {k: v for k, v in params.items() if k not in _CALL_KEYS}
+    if isinstance(body.get("tools"), Iterable):
+        body["tools"] = list(body["tools"])
+    config = client._config
+    call = build_chat_call(
+        config,
+        model=model,
+        messages=messages,
+        stream=stream,
+        persona_id=params.get("persona_id"),
+        chat_id=params.get("chat_id"),
+        params=body,
+        extra_headers=params.get("extra_headers"),
+        extra_body=params.get("extra_body"),
+        timeout=None if timeout is None else httpx.Timeout(timeout),
+    )
+    return chat_flow(config, call, stream)
+
+
+class Completions:
+    """`client.chat.completions`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[MessageParam],
+        stream: Literal[False] = False,
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[MessageParam],
+        stream: Literal[True],
+        **params: Unpack[ChatParams],
+    ) -> Stream[ChatCompletionChunk]: ...
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[MessageParam],
+        stream: bool,
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
+    def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[MessageParam],
+        stream: bool = False,
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
+        """
+        Create a chat completion. With `stream=True`, a `Stream` of chunks; else the whole
+        `ChatCompletion`, whatever shape the service answered in. See `ChatParams` for the
+        other keywords.
+        """
+        flow = _call(self._client, model, messages, stream, params)
+        if stream:
+            return Stream(self._client._stream(flow))
+        completion: ChatCompletion = self._client._run(flow)
+        return completion
+
+
+class AsyncCompletions:
+    """`client.chat.completions` on `AsyncClient`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[MessageParam],
+        stream: Literal[False] = False,
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion: ...
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[MessageParam],
+        stream: Literal[True],
+        **params: Unpack[ChatParams],
+    ) -> AsyncStream[ChatCompletionChunk]: ...
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[MessageParam],
+        stream: bool,
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: Iterable[MessageParam],
+        stream: bool = False,
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        """
+        Create a chat completion; as `Completions.create`, awaited.
+        """
+        flow = _call(self._client, model, messages, stream, params)
+        if stream:
+            return await AsyncStream[ChatCompletionChunk](self._client._stream(flow))._start()
+        completion: ChatCompletion = await self._client._run(flow)
+        return completion
+
+
+class Chat:
+    """`client.chat`."""
+
+    def __init__(self, client: Client) -> None:
+        self.completions = Completions(client)
+
+
+class AsyncChat:
+    """`client.chat` on `AsyncClient`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.completions = AsyncCompletions(client)

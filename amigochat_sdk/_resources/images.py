@@ -1,0 +1,143 @@
+"""
+`client.images`: generate images, then fetch or save them through the same client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+import anyio
+import httpx
+from typing_extensions import Unpack
+
+from .._image_flow import build_image_call, download_flow, image_flow
+from ..types import Image, ImagesResponse
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient, Client
+
+__all__ = ["AsyncImages", "ImageParams", "Images"]
+
+
+class ImageParams(TypedDict, total=False):
+    """The optional keywords of `generate()`; the spec's request fields, in Python's spelling."""
+
+    model: str | None
+    """The image model; `flux-pro/v1.1` when omitted."""
+    persona_id: str | None
+    """The model's persona; looked up in the catalog when omitted. An explicit one wins."""
+    chat_id: str | None
+    n: int | None
+    size: str | None
+    """`WIDTHxHEIGHT`, e.g. `1024x1024`."""
+    response_format: Literal["url", "b64_json"] | None
+    quality: str | None
+    style: str | None
+    user: str | None
+    extra_headers: Mapping[str, str] | None
+    extra_body: Mapping[str, Any] | None
+    timeout: float | httpx.Timeout | None
+
+
+_CALL_KEYS = ("model", "persona_id", "chat_id", "extra_headers", "extra_body", "timeout")
+
+
+def _flow(client: Client | AsyncClient, prompt: str, params: Mapping[str, Any]) -> Any:
+    timeout = params.get("timeout")
+    call = build_image_call(
+        client._config,
+        prompt=prompt,
+        model=params.get("model"),
+        persona_id=params.get("persona_id"),
+        chat_id=params.get("chat_id"),
+        params={k: v for k, v in params.items() if k not in _CALL_KEYS},
+        extra_headers=params.get("extra_headers"),
+        extra_body=params.get("extra_body"),
+        timeout=None if timeout is None else httpx.Timeout(timeout),
+    )
+    return image_flow(client._config, call)
+
+
+def _target(path: str | Path, index: int, count: int) -> Path:
+    """Where image `index` of `count` goes: into a folder, or `name-2.png` beside `name.png`."""
+    path = Path(path)
+    if path.is_dir():
+        return path / f"image-{index + 1}.png"
+    if count > 1 and index > 0:
+        return path.with_name(f"{path.stem}-{index + 1}{path.suffix or '.png'}")
+    return path
+
+
+def _images(result: ImagesResponse | Image | list[Image]) -> list[Image]:
+    if isinstance(result, ImagesResponse):
+        return list(result.data)
+    return [result] if isinstance(result, Image) else list(result)
+
+
+class Images:
+    """`client.images`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def generate(self, prompt: str, **params: Unpack[ImageParams]) -> ImagesResponse:
+        """
+        Generate images from `prompt`; `{"imageUrl": ...}` answers come back as `data[0].url`.
+        """
+        result: ImagesResponse = self._client._run(_flow(self._client, prompt, params))
+        return result
+
+    def fetch(self, image: Image, *, timeout: float | httpx.Timeout | None = None) -> bytes:
+        """
+        The bytes of one image: `b64_json` decoded, or its `url` downloaded with retries.
+        """
+        t = None if timeout is None else httpx.Timeout(timeout)
+        return self._client._run(download_flow(self._client._config, image, t))
+
+    def save(self, images: ImagesResponse | Image | list[Image], path: str | Path) -> list[Path]:
+        """
+        Save images to `path` (a file, or an existing folder) and return the paths written.
+        """
+        items = _images(images)
+        written = []
+        for index, image in enumerate(items):
+            target = _target(path, index, len(items))
+            target.write_bytes(self.fetch(image))
+            written.append(target)
+        return written
+
+
+class AsyncImages:
+    """`client.images` on `AsyncClient`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def generate(self, prompt: str, **params: Unpack[ImageParams]) -> ImagesResponse:
+        """
+        Generate images from `prompt`; as `Images.generate`, awaited.
+        """
+        return await self._client._run(_flow(self._client, prompt, params))
+
+    async def fetch(self, image: Image, *, timeout: float | httpx.Timeout | None = None) -> bytes:
+        """
+        The bytes of one image; as `Images.fetch`, awaited.
+        """
+        t = None if timeout is None else httpx.Timeout(timeout)
+        return await self._client._run(download_flow(self._client._config, image, t))
+
+    async def save(
+        self, images: ImagesResponse | Image | list[Image], path: str | Path
+    ) -> list[Path]:
+        """
+        Save images to `path` (a file, or an existing folder); as `Images.save`, awaited.
+        """
+        items = _images(images)
+        written = []
+        for index, image in enumerate(items):
+            target = _target(path, index, len(items))
+            await anyio.Path(target).write_bytes(await self.fetch(image))
+            written.append(target)
+        return written

@@ -1,0 +1,190 @@
+"""
+`Stream` and `AsyncStream`: a streamed answer as an object with a life cycle.
+
+Rule: a stream owns one HTTP response and gives it back on every way out: exhaustion, `break`
+out of a `with` block, an exception, `close()`, and garbage collection (the driver generator's
+`finally` closes the response). The chunks come from the flow in `_chat_flow.py`; this module
+only hands them over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+from ._accumulate import ChatAccumulator
+from ._core import Done, Ready
+from .types import ChatCompletion, ChatCompletionChunk
+
+__all__ = ["AsyncStream", "Stream"]
+
+ChunkT = TypeVar("ChunkT", bound=ChatCompletionChunk)
+
+
+class _StreamBase(Generic[ChunkT]):
+    response: httpx.Response
+    _state: ChatAccumulator
+    _final: ChatCompletion | None
+
+    def _opened(self, item: Any) -> None:
+        if type(item) is not Ready:  # pragma: no cover - the flow always opens with Ready
+            raise RuntimeError(f"a stream must open with Ready, not {item!r}")
+        self.response = item.response
+        self._state = item.state
+        self._final = None
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response headers."""
+        return self.response.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's id for this request (`x-request-id`), for support tickets."""
+        headers = self.response.headers
+        request_id: str | None = headers.get("x-request-id") or headers.get("request-id")
+        return request_id
+
+    @property
+    def text_so_far(self) -> str:
+        """The content of the first choice received so far."""
+        return self._state.text
+
+    def _result(self) -> ChatCompletion:
+        return self._final if self._final is not None else self._state.completion()
+
+
+class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
+    """
+    The chunks of a streamed chat completion, as they arrive.
+
+    ```python
+    with client.chat.completions.create(model="gpt-4o-mini", messages=msgs, stream=True) as s:
+        for text in s.text():
+            print(text, end="", flush=True)
+    print(s.get_final_completion().usage)
+    ```
+    """
+
+    def __init__(self, driver: Generator[Any, None, None]) -> None:
+        self._driver = driver
+        self._opened(next(driver))
+
+    def __iter__(self) -> Stream[ChunkT]:
+        return self
+
+    def __next__(self) -> ChunkT:
+        item = next(self._driver)
+        if type(item) is Done:
+            self._final = item.value
+            self._driver.close()
+            raise StopIteration
+        return item  # type: ignore[no-any-return]
+
+    def text(self) -> Iterator[str]:
+        """
+        Only the text: the non-empty content deltas of the first choice.
+        """
+        for chunk in self:
+            for choice in chunk.choices:
+                if choice.index == 0:
+                    content = choice.delta.content or choice.text
+                    if content:
+                        yield content
+
+    def get_final_completion(self) -> ChatCompletion:
+        """
+        Read what is left and return the whole answer assembled into one `ChatCompletion`
+        (content, tool calls merged by index, finish reasons, usage). After `close()` it holds
+        what arrived before the stream was closed.
+        """
+        for _ in self:
+            pass
+        return self._result()
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        self._driver.close()
+
+    def __enter__(self) -> Stream[ChunkT]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
+    """
+    The chunks of a streamed chat completion, for `async for`.
+
+    ```python
+    stream = await client.chat.completions.create(model="gpt-4o-mini", messages=msgs, stream=True)
+    async with stream:
+        async for chunk in stream:
+            print(chunk.choices[0].delta.content or "", end="")
+    ```
+    """
+
+    def __init__(self, driver: AsyncGenerator[Any, None]) -> None:
+        self._driver = driver
+
+    async def _start(self) -> AsyncStream[ChunkT]:
+        self._opened(await self._driver.__anext__())
+        return self
+
+    def __aiter__(self) -> AsyncStream[ChunkT]:
+        return self
+
+    async def __anext__(self) -> ChunkT:
+        item = await self._driver.__anext__()
+        if type(item) is Done:
+            self._final = item.value
+            await self._driver.aclose()
+            raise StopAsyncIteration
+        return item  # type: ignore[no-any-return]
+
+    async def text(self) -> AsyncIterator[str]:
+        """
+        Only the text: the non-empty content deltas of the first choice.
+        """
+        async for chunk in self:
+            for choice in chunk.choices:
+                if choice.index == 0:
+                    content = choice.delta.content or choice.text
+                    if content:
+                        yield content
+
+    async def get_final_completion(self) -> ChatCompletion:
+        """
+        Read what is left and return the whole answer assembled into one `ChatCompletion`.
+        """
+        async for _ in self:
+            pass
+        return self._result()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection."""
+        await self._driver.aclose()
+
+    async def close(self) -> None:
+        """The same as `aclose()`, under the name the sync `Stream` uses."""
+        await self.aclose()
+
+    async def __aenter__(self) -> AsyncStream[ChunkT]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
