@@ -5,8 +5,9 @@ Rule: the catalog helps, it never forbids. An explicit persona id always wins an
 name through, because the service adds models faster than any catalog. Without one, a name is
 resolved as the seed provider resolved it: **aliases first**, then model names. So `gpt-4o`, which
 the seed lists both as a model (persona `summarizer`) and as an alias of `gpt-4o-2024-11-20`,
-means `gpt-4o-2024-11-20` (persona `gpt`), exactly what seed users sent on the wire; pass
-`persona_id="summarizer"` for the other.
+means `gpt-4o-2024-11-20` (persona `gpt`), exactly what seed users sent on the wire. With an
+explicit persona id, a name that is itself a model is kept: `resolve_model("gpt-4o",
+"summarizer")` sends model `gpt-4o` with persona `summarizer`, the seed's other entry.
 """
 
 from __future__ import annotations
@@ -164,7 +165,8 @@ def resolve_model(
     resolve_model("my-new-model", "new-persona") # passes through
     ```
     """
-    model = ALIASES.get(name, name)
+    # With an explicit persona, a name that is itself a model stays that model (`gpt-4o`).
+    model = name if persona_id and _kind_of(name) else ALIASES.get(name, name)
     found = _kind_of(model)
     if found is not None:
         table = IMAGE_MODELS if found == "image" else CHAT_MODELS

@@ -16,10 +16,11 @@ import uuid
 from collections.abc import AsyncGenerator, Generator, Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 import anyio
 import httpx
+from typing_extensions import Unpack
 
 from ._constants import (
     API_KEY_ENV,
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from ._resources.chat import AsyncChat, Chat
     from ._resources.images import AsyncImages, Images
 
-__all__ = ["AsyncClient", "Client"]
+__all__ = ["AsyncClient", "Client", "ClientOptions"]
 
 T = TypeVar("T")
 TimeoutTypes = float | httpx.Timeout | None
@@ -117,58 +118,87 @@ def _timeout(value: TimeoutTypes | NotGiven, default: httpx.Timeout) -> httpx.Ti
     return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
 
 
-class _BaseClient:
-    """Settings shared by both clients; see `Client` for what each option means."""
+class ClientOptions(TypedDict, total=False):
+    """
+    The options of `Client` and `AsyncClient`; every one may be omitted.
+    """
 
-    _options: dict[str, Any]
+    api_key: str | None
+    """The API key; `AMIGOCHAT_API_KEY` when omitted. Optional: the service serves anonymous
+    clients too. It is sent as `authorization: Bearer ...` and never shown in reprs or logs."""
+    base_url: str | httpx.URL | None
+    """`AMIGOCHAT_BASE_URL`, else `https://api.amigochat.io/v1`."""
+    timeout: float | httpx.Timeout | None
+    """Seconds, or an `httpx.Timeout`. Its `read` part is the longest silence allowed between
+    two network reads: a stream's idle timeout. Default: connect 10 s, read 300 s."""
+    max_retries: int
+    """Retries after the first attempt (2: three attempts, as the seed made)."""
+    max_retry_after: float
+    """A server-asked wait longer than this (60 s) is not slept on: the error is raised at
+    once with `retry_after` set."""
+    first_chunk_timeout: float | None
+    """The longest wait for a stream's response headers and its first event (off by
+    default). Expiring before anything reached you, it is retried like any timeout."""
+    deadline: float | None
+    """A total budget per call in seconds, retries and their waits included (off by default)."""
+    default_headers: Mapping[str, str] | None
+    """Headers sent with every request."""
+    device_uuid: str | None
+    """`x-device-uuid` of the first attempt (random when omitted); retries use fresh ones."""
+    device_platform: str
+    """`x-device-platform` (`web`)."""
+    device_version: str
+    """`x-device-version` (`1.0.45`, the seed's)."""
+    device_language: str
+    """`x-device-language` (`en-US`)."""
+    proxy: str | httpx.Proxy | None
+    """A proxy URL for every request."""
+    http_client: httpx.Client | httpx.AsyncClient | None
+    """Your own httpx client (sync for `Client`, async for `AsyncClient`); its headers and
+    timeout are the defaults, and `close()` leaves it open."""
+
+
+class _BaseClient:
+    """Settings shared by both clients; see `ClientOptions` for what each option means."""
+
+    _options: ClientOptions
     _config: Config
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        max_retry_after: float = 60.0,
-        first_chunk_timeout: float | None = None,
-        deadline: float | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        device_uuid: str | None = None,
-        device_platform: str = DEFAULT_DEVICE_PLATFORM,
-        device_version: str = DEFAULT_DEVICE_VERSION,
-        device_language: str = DEFAULT_DEVICE_LANGUAGE,
-        proxy: str | httpx.Proxy | None = None,
-        http_client: httpx.Client | httpx.AsyncClient | None = None,
-    ) -> None:
-        self._options = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
-        api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None
-        base = str(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        self._options = options
+        api_key = options.get("api_key")
+        if api_key is None:
+            api_key = os.environ.get(API_KEY_ENV) or None
+        base_url = options.get("base_url") or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        base = str(base_url).rstrip("/")
         headers = {
             "user-agent": f"amigochat-sdk/{__version__} python/{platform.python_version()}",
-            "x-device-platform": device_platform,
-            "x-device-version": device_version,
-            "x-device-language": device_language,
+            "x-device-platform": options.get("device_platform", DEFAULT_DEVICE_PLATFORM),
+            "x-device-version": options.get("device_version", DEFAULT_DEVICE_VERSION),
+            "x-device-language": options.get("device_language", DEFAULT_DEVICE_LANGUAGE),
         }
+        http_client = options.get("http_client")
+        default_timeout = DEFAULT_TIMEOUT
         if http_client is not None:
             headers.update(http_client.headers)
             default_timeout = http_client.timeout
-        else:
-            default_timeout = DEFAULT_TIMEOUT
-        headers.update(default_headers or {})
+        headers.update(options.get("default_headers") or {})
         if api_key:
             headers["authorization"] = f"Bearer {api_key}"
         self.api_key = api_key
         self.base_url = base
-        self.max_retries = max_retries
+        self.max_retries = options.get("max_retries", DEFAULT_MAX_RETRIES)
         self._config = Config(
             base_url=base,
-            timeout=_timeout(timeout, default_timeout),
-            policy=RetryPolicy(max_retries=max_retries, max_retry_after=max_retry_after),
+            timeout=_timeout(options.get("timeout", NOT_GIVEN), default_timeout),
+            policy=RetryPolicy(
+                max_retries=self.max_retries,
+                max_retry_after=options.get("max_retry_after", 60.0),
+            ),
             headers=headers,
-            device_uuid=device_uuid or str(uuid.uuid4()),
-            first_chunk_timeout=first_chunk_timeout,
-            deadline=deadline,
+            device_uuid=options.get("device_uuid") or str(uuid.uuid4()),
+            first_chunk_timeout=options.get("first_chunk_timeout"),
+            deadline=options.get("deadline"),
             rng=random.Random(),
         )
 
@@ -196,22 +226,16 @@ class Client(_BaseClient):
         print(reply.choices[0].message.content)
     ```
 
-    Options: `api_key` (optional; the service also serves anonymous clients), `base_url`,
-    `timeout` (seconds or an `httpx.Timeout`; `read` is the longest silence between two network
-    reads, i.e. a stream's idle timeout), `max_retries` (2: three attempts, as the seed made),
-    `max_retry_after` (a longer `Retry-After` is not slept on: `RateLimitError` at once),
-    `first_chunk_timeout` (the longest wait for a stream's headers and first event),
-    `deadline` (a total budget per call in seconds, retries and waits included),
-    `default_headers`, the device identity (`device_uuid`, `device_platform`,
-    `device_version`, `device_language`), `proxy`, and `http_client` to bring your own
-    `httpx.Client` (it is not closed by `close()`).
+    Every option is described in `ClientOptions`.
     """
 
     _http: httpx.Client
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
         super().__init__(**options)
         http = options.get("http_client")
+        if http is not None and not isinstance(http, httpx.Client):
+            raise TypeError(f"Client needs an httpx.Client as http_client, not {http!r}")
         self._owns_http = http is None
         self._http = http or httpx.Client(
             proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
@@ -231,11 +255,12 @@ class Client(_BaseClient):
 
         return Images(self)
 
-    def with_options(self, **changes: Any) -> Client:
+    def with_options(self, **changes: Unpack[ClientOptions]) -> Client:
         """
         A copy with some options changed, sharing this client's connection pool.
         """
-        copy = Client(**{**self._options, "http_client": self._http, **changes})
+        merged = cast(ClientOptions, {**self._options, "http_client": self._http, **changes})
+        copy = Client(**merged)
         copy._owns_http = False
         return copy
 
@@ -280,9 +305,11 @@ class AsyncClient(_BaseClient):
 
     _http: httpx.AsyncClient
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
         super().__init__(**options)
         http = options.get("http_client")
+        if http is not None and not isinstance(http, httpx.AsyncClient):
+            raise TypeError(f"AsyncClient needs an httpx.AsyncClient as http_client, not {http!r}")
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
             proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
@@ -302,11 +329,12 @@ class AsyncClient(_BaseClient):
 
         return AsyncImages(self)
 
-    def with_options(self, **changes: Any) -> AsyncClient:
+    def with_options(self, **changes: Unpack[ClientOptions]) -> AsyncClient:
         """
         A copy with some options changed, sharing this client's connection pool.
         """
-        copy = AsyncClient(**{**self._options, "http_client": self._http, **changes})
+        merged = cast(ClientOptions, {**self._options, "http_client": self._http, **changes})
+        copy = AsyncClient(**merged)
         copy._owns_http = False
         return copy
 
