@@ -60,19 +60,32 @@ class ChatAccumulator:
     Feed it chunks with `add()`; read `text`, `chunks`, `finished` or `completion()` at any time.
     """
 
-    __slots__ = ("_choices", "_first", "chunks", "usage")
+    __slots__ = ("_choices", "_first", "_raw", "usage")
 
     def __init__(self) -> None:
-        self.chunks: list[ChatCompletionChunk] = []
         self.usage: Any = None
         self._choices: dict[int, _Choice] = {}
         self._first: ChatCompletionChunk | None = None
+        # The chunks' JSON, not their models: strings cost the garbage collector nothing,
+        # where thousands of live models doubled the per-chunk cost of a long stream.
+        self._raw: list[str | bytes] = []
 
-    def add(self, chunk: ChatCompletionChunk) -> None:
+    @property
+    def chunks(self) -> list[ChatCompletionChunk]:
+        """Every chunk received so far, parsed again from its JSON (for errors and debugging)."""
+        return [ChatCompletionChunk.model_validate_json(raw) for raw in self._raw]
+
+    @property
+    def count(self) -> int:
+        """How many chunks were received."""
+        return len(self._raw)
+
+    def add(self, chunk: ChatCompletionChunk, raw: str | bytes | None = None) -> None:
         """
-        Fold one chunk in. This runs once per chunk, so it touches only what the chunk carries.
+        Fold one chunk in; `raw` is its JSON, kept for `chunks`. This runs once per chunk, so
+        it touches only what the chunk carries.
         """
-        self.chunks.append(chunk)
+        self._raw.append(chunk.model_dump_json() if raw is None else raw)
         if self._first is None:
             self._first = chunk
         if chunk.usage is not None:

@@ -226,7 +226,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
                     raise _chunk_error(exc, data, acc, request) from None
                 if chunk.error is not None:
                     raise _server_error(data, acc, request)
-                acc.add(chunk)
+                acc.add(chunk, data)
                 if stream:
                     yield chunk
             if done:
@@ -241,7 +241,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
     except httpx.TransportError as exc:
         what = "timed out" if isinstance(exc, httpx.TimeoutException) else "was interrupted"
         raise StreamInterruptedError(
-            f"The stream {what} after {len(acc.chunks)} chunks: {exc}",
+            f"The stream {what} after {acc.count} chunks: {exc}",
             text=acc.text,
             chunks=acc.chunks,
             partial=acc.completion(),
@@ -251,7 +251,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
         yield Close(response)
     elif not acc.finished:
         raise StreamInterruptedError(
-            f"The stream ended without [DONE] after {len(acc.chunks)} chunks, "
+            f"The stream ended without [DONE] after {acc.count} chunks, "
             "before every choice had a finish_reason: the answer is truncated",
             text=acc.text,
             chunks=acc.chunks,
