@@ -150,17 +150,21 @@ def _open(response: httpx.Response, attempts: Attempts) -> Flow[Any]:
         timeouts["read"] = attempts.idle_timeout
     decoder = SSEDecoder(attempts.config.max_event_size)
     first_chunk = attempts.config.first_chunk_timeout
-    head = b""
+    sniffing = "event-stream" not in content_type
+    seen = b""
     while True:
         data = yield RECEIVE
         if not data:
             raise httpx.RemoteProtocolError(
                 "The server closed the stream before sending any event", request=response.request
             )
-        if not head and "event-stream" not in content_type and data.lstrip()[:1] in (b"{", b"["):
-            # Mislabelled JSON: read the rest and parse it as a completion.
-            return parse_completion(response, data + (yield from read_body(response)))
-        head = head or data
+        if sniffing:
+            # An unlabelled body is JSON if its first non-blank byte opens a JSON value.
+            seen += data
+            start = seen.lstrip()[:1]
+            if start in (b"{", b"["):
+                return parse_completion(response, seen + (yield from read_body(response)))
+            sniffing = not start
         events = _decode(decoder, data, None, response)
         if events:
             return response, decoder, events
@@ -233,7 +237,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
                 break
             data = yield RECEIVE
             if not data:
-                done = decoder.pending.lstrip().startswith("[DONE]")
+                done = _pending_done(decoder.pending)
                 break
             events = _decode(decoder, data, acc, response)
             if attempts.deadline_at is not None:
@@ -259,6 +263,17 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
             request=request,
         )
     return acc.completion()
+
+
+def _pending_done(pending: str) -> bool:
+    """
+    Whether the unterminated rest of a stream is `[DONE]`: servers that close right after it
+    often leave out the blank line, or even the line end.
+    """
+    tail = pending.strip()
+    if tail.startswith("data:"):
+        tail = tail[5:].lstrip(" ")
+    return tail.startswith("[DONE]")
 
 
 def _server_error(data: str, acc: ChatAccumulator, request: httpx.Request) -> StreamServerError:

@@ -35,6 +35,7 @@ from ._constants import (
     NotGiven,
 )
 from ._core import RECEIVE, Close, Config, Done, Flow, Send, Sleep
+from ._exceptions import add_secret
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["AsyncClient", "Client", "ClientOptions"]
 
 T = TypeVar("T")
+
+# The headers every httpx client starts with (`python-httpx/…` agent and friends).
+_HTTPX_DEFAULTS = httpx.Client().headers
 TimeoutTypes = float | httpx.Timeout | None
 
 
@@ -165,6 +169,9 @@ class _BaseClient:
     _config: Config
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        unknown = sorted(set(options) - set(ClientOptions.__annotations__))
+        if unknown:
+            raise TypeError(f"unknown option(s) {', '.join(unknown)}; see ClientOptions")
         self._options = options
         api_key = options.get("api_key")
         if api_key is None:
@@ -180,11 +187,15 @@ class _BaseClient:
         http_client = options.get("http_client")
         default_timeout = DEFAULT_TIMEOUT
         if http_client is not None:
-            headers.update(http_client.headers)
+            # Only what the user set: httpx's own defaults must not replace the SDK's agent.
+            headers.update(
+                (k, v) for k, v in http_client.headers.items() if _HTTPX_DEFAULTS.get(k) != v
+            )
             default_timeout = http_client.timeout
         headers.update(options.get("default_headers") or {})
         if api_key:
             headers["authorization"] = f"Bearer {api_key}"
+            add_secret(api_key)
         self.api_key = api_key
         self.base_url = base
         self.max_retries = options.get("max_retries", DEFAULT_MAX_RETRIES)

@@ -120,7 +120,7 @@ class Config:
     base_url: str
     timeout: httpx.Timeout
     policy: RetryPolicy
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=False)  # holds the API key
     device_uuid: str
     first_chunk_timeout: float | None = None
     deadline: float | None = None

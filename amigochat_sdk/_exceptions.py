@@ -65,6 +65,7 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitError",
     "STATUS_ERRORS",
+    "add_secret",
     "StreamDecodeError",
     "StreamInterruptedError",
     "StreamServerError",
@@ -343,8 +344,24 @@ _RAY_IN_PAGE = re.compile(r"Ray ID:\s*(?:<[^<>]*>\s*)*([0-9a-f]{8,32})\b", re.I)
 _RAY_HEADER = re.compile(r"[0-9A-Za-z]{1,32}")
 
 
+# The API keys of the clients made in this process: a key of any shape is hidden too.
+_KNOWN_SECRETS: set[str] = set()
+
+
+def add_secret(secret: str) -> None:
+    """Make `redact` hide `secret` wherever it appears, whatever its shape."""
+    if len(secret) >= 4:
+        _KNOWN_SECRETS.add(secret)
+
+
 def redact(text: str) -> str:
-    """Replace anything that looks like a credential (`Bearer …`, `sk-…`, a JWT) with a mark."""
+    """
+    Replace anything that looks like a credential (`Bearer …`, `sk-…`, a JWT) and every API
+    key a client was given with a mark.
+    """
+    for secret in _KNOWN_SECRETS:
+        if secret in text:
+            text = text.replace(secret, "[REDACTED]")
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text

@@ -11,6 +11,7 @@ import httpx
 from typing_extensions import Unpack
 
 from .._chat_flow import build_chat_call, chat_flow
+from .._constants import NOT_GIVEN, NotGiven
 from .._streaming import AsyncStream, Stream
 from ..types import (
     ChatCompletion,
@@ -62,7 +63,7 @@ class ChatParams(TypedDict, total=False):
     extra_body: Mapping[str, Any] | None
     """JSON fields merged into the body unvalidated: for fields the spec does not know yet."""
     timeout: float | httpx.Timeout | None
-    """This request's timeout, instead of the client's."""
+    """This request's timeout instead of the client's; `None` turns it off."""
 
 
 _CALL_KEYS = ("persona_id", "chat_id", "extra_headers", "extra_body", "timeout")
@@ -75,7 +76,7 @@ def _call(
     stream: bool,
     params: Mapping[str, Any],
 ) -> Any:
-    timeout = params.get("timeout")
+    timeout = params.get("timeout", NOT_GIVEN)
     body = {k: v for k, v in params.items() if k not in _CALL_KEYS}
     if isinstance(body.get("tools"), Iterable):
         body["tools"] = list(body["tools"])
@@ -90,7 +91,7 @@ def _call(
         params=body,
         extra_headers=params.get("extra_headers"),
         extra_body=params.get("extra_body"),
-        timeout=None if timeout is None else httpx.Timeout(timeout),
+        timeout=None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
     )
     return chat_flow(config, call, stream)
 

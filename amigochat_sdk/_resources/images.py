@@ -12,6 +12,7 @@ import anyio
 import httpx
 from typing_extensions import Unpack
 
+from .._constants import NOT_GIVEN, NotGiven
 from .._image_flow import build_image_call, download_flow, image_flow
 from ..types import Image, ImagesResponse
 
@@ -39,13 +40,14 @@ class ImageParams(TypedDict, total=False):
     extra_headers: Mapping[str, str] | None
     extra_body: Mapping[str, Any] | None
     timeout: float | httpx.Timeout | None
+    """This request's timeout instead of the client's; `None` turns it off."""
 
 
 _CALL_KEYS = ("model", "persona_id", "chat_id", "extra_headers", "extra_body", "timeout")
 
 
 def _flow(client: Client | AsyncClient, prompt: str, params: Mapping[str, Any]) -> Any:
-    timeout = params.get("timeout")
+    timeout = params.get("timeout", NOT_GIVEN)
     call = build_image_call(
         client._config,
         prompt=prompt,
@@ -55,7 +57,7 @@ def _flow(client: Client | AsyncClient, prompt: str, params: Mapping[str, Any]) 
         params={k: v for k, v in params.items() if k not in _CALL_KEYS},
         extra_headers=params.get("extra_headers"),
         extra_body=params.get("extra_body"),
-        timeout=None if timeout is None else httpx.Timeout(timeout),
+        timeout=None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
     )
     return image_flow(client._config, call)
 
@@ -89,11 +91,13 @@ class Images:
         result: ImagesResponse = self._client._run(_flow(self._client, prompt, params))
         return result
 
-    def fetch(self, image: Image, *, timeout: float | httpx.Timeout | None = None) -> bytes:
+    def fetch(
+        self, image: Image, *, timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
+    ) -> bytes:
         """
         The bytes of one image: `b64_json` decoded, or its `url` downloaded with retries.
         """
-        t = None if timeout is None else httpx.Timeout(timeout)
+        t = None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout)
         return self._client._run(download_flow(self._client._config, image, t))
 
     def save(self, images: ImagesResponse | Image | list[Image], path: str | Path) -> list[Path]:
@@ -121,11 +125,13 @@ class AsyncImages:
         """
         return await self._client._run(_flow(self._client, prompt, params))
 
-    async def fetch(self, image: Image, *, timeout: float | httpx.Timeout | None = None) -> bytes:
+    async def fetch(
+        self, image: Image, *, timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
+    ) -> bytes:
         """
         The bytes of one image; as `Images.fetch`, awaited.
         """
-        t = None if timeout is None else httpx.Timeout(timeout)
+        t = None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout)
         return await self._client._run(download_flow(self._client._config, image, t))
 
     async def save(
