@@ -145,6 +145,9 @@ class ClientOptions(TypedDict, total=False):
     default). Expiring before anything reached you, it is retried like any timeout."""
     deadline: float | None
     """A total budget per call in seconds, retries and their waits included (off by default)."""
+    max_event_size: int
+    """The most bytes one server-sent event may hold (16 MiB): a bigger one ends the stream
+    with `StreamDecodeError` instead of eating memory."""
     default_headers: Mapping[str, str] | None
     """Headers sent with every request."""
     device_uuid: str | None
@@ -210,6 +213,7 @@ class _BaseClient:
             device_uuid=options.get("device_uuid") or str(uuid.uuid4()),
             first_chunk_timeout=options.get("first_chunk_timeout"),
             deadline=options.get("deadline"),
+            max_event_size=options.get("max_event_size", 16 * 1024 * 1024),
             rng=random.Random(),
         )
 
