@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,15 +19,24 @@ import httpx
 import pydantic
 
 from ._accumulate import ChatAccumulator
-from ._catalog import resolve_model
-from ._core import RECEIVE, Attempts, Call, Close, Config, Flow, Ready, read_body, retrying
+from ._core import (
+    RECEIVE,
+    Attempts,
+    Call,
+    Close,
+    Config,
+    Flow,
+    Ready,
+    build_json_call,
+    load_json,
+    read_body,
+    retrying,
+)
 from ._exceptions import (
-    APIDecodeError,
     APIResponseValidationError,
     StreamDecodeError,
     StreamInterruptedError,
     StreamServerError,
-    make_status_error,
 )
 from ._sse import EventTooLargeError, SSEDecoder
 from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
@@ -55,32 +63,24 @@ def build_chat_call(
 ) -> Call:
     """
     Validate the user's arguments against the spec's request model and build the call.
-
-    The catalog supplies the persona id; an explicit one wins, and a model the catalog does not
-    know is sent as given (without `personaId`, as some clients did), never refused.
     """
-    try:
-        resolved = resolve_model(model, persona_id, kind="chat")
-        model, persona_id = resolved.model, resolved.persona_id
-    except ValueError:
-        log.debug("model %r is not in the catalog; sending it without a persona id", model)
     body: dict[str, Any] = {
-        "chatId": chat_id or str(uuid.uuid4()),
         "messages": messages if isinstance(messages, list) else list(messages),
         "model": model,
         "stream": stream,
         **{k: v for k, v in params.items() if v is not None},
     }
-    if persona_id:
-        body["personaId"] = persona_id
-    content = ChatCompletionRequest.model_validate(body).model_dump_json(exclude_none=True)
-    if extra_body:
-        content = json.dumps({**json.loads(content), **extra_body}, separators=(",", ":"))
-    return Call(
-        "POST",
-        f"{config.base_url}/chat/completions",
-        body=content.encode(),
-        headers=extra_headers or {},
+    if chat_id:
+        body["chatId"] = chat_id
+    return build_json_call(
+        config,
+        "/chat/completions",
+        ChatCompletionRequest,
+        body,
+        kind="chat",
+        persona_id=persona_id,
+        extra_headers=extra_headers,
+        extra_body=extra_body,
         timeout=timeout,
         accept="text/event-stream" if stream else "application/json",
     )
@@ -90,18 +90,9 @@ def parse_completion(response: httpx.Response, body: bytes) -> ChatCompletion:
     """
     Read a JSON answer: a `chat.completion`, or one wrapped as `{"message": ...}`.
     """
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise APIDecodeError(
-            "The response is not valid JSON", data=body, request=response.request
-        ) from None
-    if isinstance(data, dict) and "choices" not in data:
-        if isinstance(data.get("message"), dict):
-            data = data["message"]
-        elif "error" in data or "message" in data or "detail" in data:
-            # A 2xx that carries an error body: map it like any error status.
-            raise make_status_error(response, body)
+    data = load_json(response, body, "choices")
+    if isinstance(data, dict) and "choices" not in data and isinstance(data.get("message"), dict):
+        data = data["message"]
     try:
         return ChatCompletion.model_validate(data)
     except pydantic.ValidationError as exc:

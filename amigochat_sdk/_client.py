@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 import anyio
 import httpx
-from typing_extensions import Unpack
+from typing_extensions import Self, Unpack
 
 from ._constants import (
     API_KEY_ENV,
@@ -170,6 +170,8 @@ class _BaseClient:
 
     _options: ClientOptions
     _config: Config
+    _http_class: type[httpx.Client] | type[httpx.AsyncClient]
+    _http: Any
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
         unknown = sorted(set(options) - set(ClientOptions.__annotations__))
@@ -217,6 +219,26 @@ class _BaseClient:
             rng=random.Random(),
         )
 
+        http = options.get("http_client")
+        http_class = self._http_class
+        if http is not None and not isinstance(http, http_class):
+            raise TypeError(
+                f"{type(self).__name__} needs an httpx.{http_class.__name__} as http_client"
+            )
+        self._owns_http = http is None
+        self._http = http or http_class(
+            proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
+        )
+
+    def with_options(self, **changes: Unpack[ClientOptions]) -> Self:
+        """
+        A copy with some options changed, sharing this client's connection pool.
+        """
+        merged = cast(ClientOptions, {**self._options, "http_client": self._http, **changes})
+        copy = type(self)(**merged)
+        copy._owns_http = False
+        return copy
+
     @property
     def timeout(self) -> httpx.Timeout:
         """The default timeout of every request."""
@@ -244,17 +266,8 @@ class Client(_BaseClient):
     Every option is described in `ClientOptions`.
     """
 
+    _http_class = httpx.Client
     _http: httpx.Client
-
-    def __init__(self, **options: Unpack[ClientOptions]) -> None:
-        super().__init__(**options)
-        http = options.get("http_client")
-        if http is not None and not isinstance(http, httpx.Client):
-            raise TypeError(f"Client needs an httpx.Client as http_client, not {http!r}")
-        self._owns_http = http is None
-        self._http = http or httpx.Client(
-            proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
-        )
 
     @cached_property
     def chat(self) -> Chat:
@@ -269,15 +282,6 @@ class Client(_BaseClient):
         from ._resources.images import Images
 
         return Images(self)
-
-    def with_options(self, **changes: Unpack[ClientOptions]) -> Client:
-        """
-        A copy with some options changed, sharing this client's connection pool.
-        """
-        merged = cast(ClientOptions, {**self._options, "http_client": self._http, **changes})
-        copy = Client(**merged)
-        copy._owns_http = False
-        return copy
 
     def _stream(self, flow: Flow[Any]) -> Generator[Any, None, None]:
         return _drive(self._http, flow)
@@ -318,17 +322,8 @@ class AsyncClient(_BaseClient):
     ```
     """
 
+    _http_class = httpx.AsyncClient
     _http: httpx.AsyncClient
-
-    def __init__(self, **options: Unpack[ClientOptions]) -> None:
-        super().__init__(**options)
-        http = options.get("http_client")
-        if http is not None and not isinstance(http, httpx.AsyncClient):
-            raise TypeError(f"AsyncClient needs an httpx.AsyncClient as http_client, not {http!r}")
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(
-            proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
-        )
 
     @cached_property
     def chat(self) -> AsyncChat:
@@ -343,15 +338,6 @@ class AsyncClient(_BaseClient):
         from ._resources.images import AsyncImages
 
         return AsyncImages(self)
-
-    def with_options(self, **changes: Unpack[ClientOptions]) -> AsyncClient:
-        """
-        A copy with some options changed, sharing this client's connection pool.
-        """
-        merged = cast(ClientOptions, {**self._options, "http_client": self._http, **changes})
-        copy = AsyncClient(**merged)
-        copy._owns_http = False
-        return copy
 
     def _stream(self, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
         return _adrive(self._http, flow)

@@ -11,6 +11,7 @@ the async driver, and the retry loop below is the only one in the SDK.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -20,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
+import pydantic
 
+from ._catalog import Kind, resolve_model
 from ._constants import MAX_BODY_SIZE
 from ._exceptions import (
     APIConnectionError,
@@ -43,6 +46,8 @@ __all__ = [
     "Send",
     "Sleep",
     "Attempts",
+    "build_json_call",
+    "load_json",
     "read_body",
     "retrying",
     "transport_error",
@@ -303,3 +308,62 @@ def retrying(attempts: Attempts, consume: Callable[[httpx.Response], Flow[T]]) -
             yield Sleep(attempts.after_exception(exc))
             continue
         yield Sleep(attempts.after_status(response, body))
+
+
+def build_json_call(
+    config: Config,
+    path: str,
+    model_class: type[pydantic.BaseModel],
+    body: dict[str, Any],
+    *,
+    kind: Kind,
+    persona_id: str | None,
+    extra_headers: Mapping[str, str] | None,
+    extra_body: Mapping[str, Any] | None,
+    timeout: httpx.Timeout | None,
+    accept: str = "application/json",
+) -> Call:
+    """
+    A POST of `body`, validated by the spec's request model before anything is sent.
+
+    The catalog supplies `model` and `personaId`: an explicit persona id wins, and a model it
+    does not know is sent as given, without a persona id (as some clients did), never refused.
+    `extra_body` is merged in unvalidated, for fields the spec does not know yet.
+    """
+    try:
+        resolved = resolve_model(body["model"], persona_id, kind=kind)
+        body["model"], persona_id = resolved.model, resolved.persona_id
+    except ValueError:
+        log.debug("model %r is not in the catalog; sending it as given", body["model"])
+    if persona_id:
+        body["personaId"] = persona_id
+    body.setdefault("chatId", str(uuid.uuid4()))
+    content = model_class.model_validate(body).model_dump_json(exclude_none=True)
+    if extra_body:
+        content = json.dumps({**json.loads(content), **extra_body}, separators=(",", ":"))
+    return Call(
+        "POST",
+        config.base_url + path,
+        body=content.encode(),
+        headers=extra_headers or {},
+        timeout=timeout,
+        accept=accept,
+    )
+
+
+def load_json(response: httpx.Response, body: bytes, *shape_keys: str) -> Any:
+    """
+    Parse a 2xx JSON body. A body that holds none of `shape_keys` but looks like an error
+    (`error`, `detail`, or a NestJS `message`) is mapped like any error status.
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise APIDecodeError(
+            "The response is not valid JSON", data=body, request=response.request
+        ) from None
+    if isinstance(data, dict) and not any(key in data for key in shape_keys):
+        # A NestJS `message` is text or a list; a dict there is the completion wrapper.
+        if "error" in data or "detail" in data or isinstance(data.get("message"), (str, list)):
+            raise make_status_error(response, body)
+    return data

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import logging
-import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -20,14 +17,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pydantic
 
-from ._catalog import DEFAULT_IMAGE_MODEL, resolve_model
-from ._core import Attempts, Call, Config, Flow, read_body, retrying
-from ._exceptions import APIDecodeError, APIResponseValidationError, make_status_error
+from ._catalog import DEFAULT_IMAGE_MODEL
+from ._core import Attempts, Call, Config, Flow, build_json_call, load_json, read_body, retrying
+from ._exceptions import APIDecodeError, APIResponseValidationError
 from .types import Image, ImageGenerationRequest, ImagesResponse
 
 __all__ = ["build_image_call", "download_flow", "image_flow", "parse_images"]
 
-log = logging.getLogger("amigochat_sdk")
 
 
 def build_image_call(
@@ -45,28 +41,22 @@ def build_image_call(
     """
     Validate the arguments against the spec's request model and build the call.
     """
-    model = model or DEFAULT_IMAGE_MODEL
-    try:
-        resolved = resolve_model(model, persona_id, kind="image")
-        model, persona_id = resolved.model, resolved.persona_id
-    except ValueError:
-        log.debug("image model %r is not in the catalog; sending it as given", model)
     body: dict[str, Any] = {
         "prompt": prompt,
-        "model": model,
-        "chatId": chat_id or str(uuid.uuid4()),
+        "model": model or DEFAULT_IMAGE_MODEL,
         **{k: v for k, v in params.items() if v is not None},
     }
-    if persona_id:
-        body["personaId"] = persona_id
-    content = ImageGenerationRequest.model_validate(body).model_dump_json(exclude_none=True)
-    if extra_body:
-        content = json.dumps({**json.loads(content), **extra_body}, separators=(",", ":"))
-    return Call(
-        "POST",
-        f"{config.base_url}/images/generations",
-        body=content.encode(),
-        headers=extra_headers or {},
+    if chat_id:
+        body["chatId"] = chat_id
+    return build_json_call(
+        config,
+        "/images/generations",
+        ImageGenerationRequest,
+        body,
+        kind="image",
+        persona_id=persona_id,
+        extra_headers=extra_headers,
+        extra_body=extra_body,
         timeout=timeout,
     )
 
@@ -75,18 +65,9 @@ def parse_images(response: httpx.Response, body: bytes) -> ImagesResponse:
     """
     Read an image answer: `{"data": [...]}` or `{"imageUrl": "..."}`.
     """
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise APIDecodeError(
-            "The response is not valid JSON", data=body, request=response.request
-        ) from None
-    if isinstance(data, dict) and "data" not in data:
-        url = data.get("imageUrl")
-        if isinstance(url, str):
-            return ImagesResponse(data=[Image(url=url)], **_extra(data, "imageUrl"))
-        if "error" in data or "message" in data or "detail" in data:
-            raise make_status_error(response, body)
+    data = load_json(response, body, "data", "imageUrl")
+    if isinstance(data, dict) and "data" not in data and isinstance(data.get("imageUrl"), str):
+        return ImagesResponse(data=[Image(url=data["imageUrl"])], **_extra(data, "imageUrl"))
     try:
         return ImagesResponse.model_validate(data)
     except pydantic.ValidationError as exc:
