@@ -37,6 +37,7 @@ from ._exceptions import (
     StreamDecodeError,
     StreamInterruptedError,
     StreamServerError,
+    extract_message,
 )
 from ._sse import EventTooLargeError, SSEDecoder
 from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
@@ -46,6 +47,7 @@ __all__ = ["build_chat_call", "chat_flow", "parse_completion"]
 log = logging.getLogger("amigochat_sdk")
 
 _validate_chunk = ChatCompletionChunk.model_validate_json
+_SSE_STARTS = (b"data", b"event", b"id", b"retry", b":")
 
 
 def build_chat_call(
@@ -133,25 +135,38 @@ def _open(response: httpx.Response, attempts: Attempts) -> Flow[Any]:
     Read until the first event (or the whole JSON body). Runs inside the retry scope.
     """
     content_type = response.headers.get("content-type", "")
+    decoder = SSEDecoder(attempts.config.max_event_size)
     if "json" in content_type:
-        return parse_completion(response, (yield from read_body(response)))
+        body = yield from read_body(response)
+        if body.lstrip()[:1] in (b"{", b"[") or not (events := decoder.decode(body)):
+            return parse_completion(response, body)
+        # Event stream labelled as JSON: the body is all read, so the rest is EOF.
+        return response, decoder, events
     # The first-chunk cap applied to the headers; between bytes of the body, idle rules.
     timeouts = response.request.extensions.get("timeout")
     if isinstance(timeouts, dict):
         timeouts["read"] = attempts.idle_timeout
-    decoder = SSEDecoder(attempts.config.max_event_size)
     first_chunk = attempts.config.first_chunk_timeout
     sniffing = "event-stream" not in content_type
     seen = b""
     while True:
         data = yield RECEIVE
         if not data:
+            body = seen.lstrip()
+            if body and "event-stream" not in content_type and not body.startswith(_SSE_STARTS):
+                message, parsed = extract_message(seen, content_type)
+                raise APIResponseValidationError(
+                    f"The response holds neither JSON nor server-sent events: {message}",
+                    response=response,
+                    body=parsed,
+                )
             raise httpx.RemoteProtocolError(
                 "The server closed the stream before sending any event", request=response.request
             )
+        if len(seen) < 65536:
+            seen += data
         if sniffing:
             # An unlabelled body is JSON if its first non-blank byte opens a JSON value.
-            seen += data
             start = seen.lstrip()[:1]
             if start in (b"{", b"["):
                 return parse_completion(response, seen + (yield from read_body(response)))

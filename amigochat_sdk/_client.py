@@ -49,6 +49,8 @@ T = TypeVar("T")
 
 # The headers every httpx client starts with (`python-httpx/…` agent and friends).
 _HTTPX_DEFAULTS = httpx.Client().headers
+# httpx's own 5 s default is too short for a model that thinks; only a chosen timeout counts.
+_HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
 TimeoutTypes = float | httpx.Timeout | None
 
 
@@ -196,7 +198,8 @@ class _BaseClient:
             headers.update(
                 (k, v) for k, v in http_client.headers.items() if _HTTPX_DEFAULTS.get(k) != v
             )
-            default_timeout = http_client.timeout
+            if http_client.timeout != _HTTPX_DEFAULT_TIMEOUT:
+                default_timeout = http_client.timeout
         headers.update(options.get("default_headers") or {})
         if api_key:
             headers["authorization"] = f"Bearer {api_key}"

@@ -25,7 +25,6 @@ from .types import Image, ImageGenerationRequest, ImagesResponse
 __all__ = ["build_image_call", "download_flow", "image_flow", "parse_images"]
 
 
-
 def build_image_call(
     config: Config,
     *,

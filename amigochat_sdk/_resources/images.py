@@ -63,10 +63,16 @@ def _flow(client: Client | AsyncClient, prompt: str, params: Mapping[str, Any]) 
 
 
 def _target(path: str | Path, index: int, count: int) -> Path:
-    """Where image `index` of `count` goes: into a folder, or `name-2.png` beside `name.png`."""
+    """
+    Where image `index` of `count` goes: a free `image-N.png` in a folder (nothing already
+    there is overwritten), or `name.png`, `name-2.png`, ... for a file path.
+    """
     path = Path(path)
     if path.is_dir():
-        return path / f"image-{index + 1}.png"
+        number = index + 1
+        while (path / f"image-{number}.png").exists():
+            number += 1
+        return path / f"image-{number}.png"
     if count > 1 and index > 0:
         return path.with_name(f"{path.stem}-{index + 1}{path.suffix or '.png'}")
     return path
