@@ -1,0 +1,1 @@
+"""Runnable examples of the SDK; `scripts/demo` runs `python -m examples.demo`."""
