@@ -142,10 +142,6 @@ def _open(response: httpx.Response, attempts: Attempts) -> Flow[Any]:
             return parse_completion(response, body)
         # Event stream labelled as JSON: the body is all read, so the rest is EOF.
         return response, decoder, events
-    # The first-chunk cap applied to the headers; between bytes of the body, idle rules.
-    timeouts = response.request.extensions.get("timeout")
-    if isinstance(timeouts, dict):
-        timeouts["read"] = attempts.idle_timeout
     first_chunk = attempts.config.first_chunk_timeout
     sniffing = "event-stream" not in content_type
     seen = b""
@@ -153,6 +149,8 @@ def _open(response: httpx.Response, attempts: Attempts) -> Flow[Any]:
         data = yield RECEIVE
         if not data:
             body = seen.lstrip()
+            if body[:1] in (b"{", b"["):  # JSON labelled as an event stream
+                return parse_completion(response, seen)
             if body and "event-stream" not in content_type and not body.startswith(_SSE_STARTS):
                 message, parsed = extract_message(seen, content_type)
                 raise APIResponseValidationError(
@@ -188,7 +186,7 @@ def _decode(
     except EventTooLargeError as exc:
         raise StreamDecodeError(
             str(exc),
-            data=decoder.pending[:500],
+            data=exc.head,
             text=acc.text if acc else "",
             chunks=acc.chunks if acc else [],
             partial=acc.completion() if acc else None,
@@ -258,7 +256,9 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
             request=request,
         ) from exc
     if done:
-        yield Close(response)
+        # Read on to the end of the body (servers end it right after [DONE]), so that the
+        # connection goes back to the pool instead of being dropped.
+        yield from _drain(response)
     elif not acc.finished:
         raise StreamInterruptedError(
             f"The stream ended without [DONE] after {acc.count} chunks, "
@@ -269,6 +269,20 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
             request=request,
         )
     return acc.completion()
+
+
+def _drain(response: httpx.Response, limit: int = 65536) -> Flow[None]:
+    """Read what follows `[DONE]` up to `limit` bytes; close the response if it goes on."""
+    size = 0
+    try:
+        while size <= limit:
+            data = yield RECEIVE
+            if not data:
+                return
+            size += len(data)
+    except httpx.TransportError:
+        pass  # the answer is complete; a connection that fails now is simply not reused
+    yield Close(response)
 
 
 def _pending_done(pending: str) -> bool:

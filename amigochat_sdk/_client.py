@@ -144,7 +144,9 @@ class ClientOptions(TypedDict, total=False):
     once with `retry_after` set."""
     first_chunk_timeout: float | None
     """The longest wait for a stream's response headers and its first event (off by
-    default). Expiring before anything reached you, it is retried like any timeout."""
+    default); expiring before anything reached you, it is retried like any timeout. It is
+    a read timeout, and httpx fixes a response's read timeout when its body starts: it also
+    bounds each later silence of that stream, so keep it above the gaps you expect."""
     deadline: float | None
     """A total budget per call in seconds, retries and their waits included (off by default)."""
     max_event_size: int

@@ -164,7 +164,6 @@ class Attempts:
         budget = call.deadline if call.deadline is not None else config.deadline
         self.deadline_at = None if budget is None else self.started + budget
         self.sent_at = self.started
-        self.idle_timeout: float | None = None
         self.last_response: httpx.Response | None = None
 
     def request(self) -> httpx.Request:
@@ -178,7 +177,6 @@ class Attempts:
         if self.deadline_at is not None:
             left = max(self.deadline_at - now, 0.001)
             timeout = {k: left if v is None else min(v, left) for k, v in timeout.items()}
-        self.idle_timeout = timeout["read"]
         if config.first_chunk_timeout is not None and call.accept == "text/event-stream":
             read = timeout["read"]
             cap = config.first_chunk_timeout

@@ -66,12 +66,14 @@ class EventTooLargeError(ValueError):
     the verdict independent of how the stream was split into reads.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, head: str = "") -> None:
         super().__init__(f"server-sent event larger than max_event_size ({limit} bytes)")
         self.limit = limit
+        #: The first 500 bytes of the event, decoded, to show what it was.
+        self.head = head
 
-    def __reduce__(self) -> tuple[type[EventTooLargeError], tuple[int]]:
-        return (type(self), (self.limit,))
+    def __reduce__(self) -> tuple[type[EventTooLargeError], tuple[int, str]]:
+        return (type(self), (self.limit, self.head))
 
 
 class SSEDecoder:
@@ -133,7 +135,7 @@ class SSEDecoder:
             if last:
                 self._tail.append(last)
                 self._tail_len += len(last)
-            return self._fail([]) if size + self._tail_len > limit else []
+            return self._fail([], self._data + self._tail) if size + self._tail_len > limit else []
         if self._tail:
             self._tail.append(lines[0])
             lines[0] = b"".join(self._tail)
@@ -153,10 +155,10 @@ class SSEDecoder:
                 n = len(line)
                 size += n
                 if size > limit:
-                    return self._fail(events)
+                    return self._fail(events, [*parts, line])
                 parts.append(line[6:] if n > 5 and line[5] == 32 else line[5:])
             elif size + len(line) > limit:
-                return self._fail(events)
+                return self._fail(events, [line])
             else:  # a comment (leading ":") has the empty field name, which matches nothing
                 name, colon, value = line.partition(b":")
                 if colon and value[:1] == b" ":
@@ -179,7 +181,7 @@ class SSEDecoder:
         if last:
             self._tail = [last]
         self._tail_len = len(last)
-        return self._fail(events) if size + len(last) > limit else events
+        return self._fail(events, [*parts, last]) if size + len(last) > limit else events
 
     def flush(self) -> list[ServerSentEvent]:
         """
@@ -221,9 +223,17 @@ class SSEDecoder:
         """
         return self._reconnection_time
 
-    def _fail(self, events: list[ServerSentEvent]) -> list[ServerSentEvent]:
-        # Drop the oversized event's buffers now; report the error once `events` are delivered.
-        self._error = EventTooLargeError(self._limit)
+    def _fail(self, events: list[ServerSentEvent], pieces: list[bytes]) -> list[ServerSentEvent]:
+        # Drop the oversized event's buffers now (keeping its start, to show in the error);
+        # report the error once `events` are delivered.
+        head = bytearray()
+        for piece in pieces:
+            head += piece[: 500 - len(head)]
+            if len(head) >= 500:
+                break
+        if head[:5] == b"data:":  # an unterminated line still carries its field name
+            head = head[6:] if head[5:6] == b" " else head[5:]
+        self._error = EventTooLargeError(self._limit, head.decode("utf-8", "replace"))
         self._data, self._tail, self._data_len, self._tail_len = [], [], 0, 0
         if events:
             return events
