@@ -1,0 +1,206 @@
+"""
+One face for `Client` and `AsyncClient` on a real socket, so that each scenario is written once.
+
+`Api(flavor, **options)` builds a `Client` (flavor `sync`) or an `AsyncClient` (`asyncio`,
+`trio`); its methods are coroutines either way (the sync client simply blocks). It keeps every
+request the client sent (`sent`, through httpx event hooks, so the headers and body are what
+went on the wire) and the local port of every response's connection (`ports`), and it can look
+into the client's httpcore connection pool. The cassette tests use it too, with vcrpy in the way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from amigochat_sdk import AsyncClient, AsyncStream, Client, Stream
+from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk, Image, ImagesResponse
+
+FLAVORS = ("sync", "asyncio", "trio")
+MODEL = "gpt-4o-mini"
+PIECE = 4  # the reference server's characters per content chunk
+
+
+def user(text: str = "Hello") -> list[dict[str, str]]:
+    """A conversation of one user message."""
+    return [{"role": "user", "content": text}]
+
+
+def reply_to(text: str = "Hello", messages: int = 1) -> str:
+    """The reference server's deterministic answer to a conversation."""
+    return f'You said: "{text}". This conversation has {messages} message(s).'
+
+
+def text_of_events(count: int, text: str = "Hello") -> str:
+    """
+    The content carried by the first `count` events of a reference stream: a role chunk with
+    empty content, then the reply in pieces of `PIECE` characters.
+    """
+    return reply_to(text)[: PIECE * max(count - 1, 0)]
+
+
+class StreamHandle:
+    """
+    `Stream` or `AsyncStream` behind one set of coroutines. `seen` holds every content piece of
+    the first choice handed to the user, in order, even when the stream ends in an error.
+    """
+
+    def __init__(
+        self, stream: Stream[ChatCompletionChunk] | AsyncStream[ChatCompletionChunk]
+    ) -> None:
+        self.stream = stream
+        self.seen: list[str] = []
+        self.chunks: list[ChatCompletionChunk] = []
+
+    def _keep(self, chunk: ChatCompletionChunk) -> ChatCompletionChunk:
+        self.chunks.append(chunk)
+        for choice in chunk.choices:
+            if choice.index == 0 and choice.delta.content:
+                self.seen.append(choice.delta.content)
+        return chunk
+
+    async def next(self) -> ChatCompletionChunk | None:
+        """The next chunk, or `None` at the end."""
+        if isinstance(self.stream, Stream):
+            chunk = next(self.stream, None)
+        else:
+            try:
+                chunk = await self.stream.__anext__()
+            except StopAsyncIteration:
+                chunk = None
+        return None if chunk is None else self._keep(chunk)
+
+    async def read(self) -> str:
+        """Read to the end; return the text seen (also on the way to an error, in `seen`)."""
+        while await self.next() is not None:
+            pass
+        return "".join(self.seen)
+
+    async def final(self) -> ChatCompletion:
+        if isinstance(self.stream, Stream):
+            return self.stream.get_final_completion()
+        return await self.stream.get_final_completion()
+
+    async def close(self) -> None:
+        if isinstance(self.stream, Stream):
+            self.stream.close()
+        else:
+            await self.stream.aclose()
+
+    async def __aenter__(self) -> StreamHandle:
+        """`with stream:` or `async with stream:`, as a user writes it."""
+        if isinstance(self.stream, Stream):
+            self.stream.__enter__()
+        else:
+            await self.stream.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(self.stream, Stream):
+            self.stream.__exit__(exc_type, exc, tb)
+        else:
+            await self.stream.__aexit__(exc_type, exc, tb)
+
+
+def _local_port(response: httpx.Response) -> int | None:
+    stream = response.extensions.get("network_stream")
+    if stream is None:  # a replayed cassette has no socket
+        return None
+    address = stream.get_extra_info("client_addr")
+    return None if address is None else int(address[1])
+
+
+class Api:
+    """
+    A client of one flavor; see the module docstring.
+    """
+
+    def __init__(self, flavor: str, **options: Any) -> None:
+        self.flavor = flavor
+        self.sent: list[httpx.Request] = []
+        self.ports: list[int | None] = []
+        self.client: Client | AsyncClient
+        if flavor == "sync":
+            self.client = Client(**options)
+            self.client._http.event_hooks = {
+                "request": [self.sent.append],
+                "response": [lambda r: self.ports.append(_local_port(r))],
+            }
+        else:
+            self.client = AsyncClient(**options)
+
+            async def on_request(request: httpx.Request) -> None:
+                self.sent.append(request)
+
+            async def on_response(response: httpx.Response) -> None:
+                self.ports.append(_local_port(response))
+
+            self.client._http.event_hooks = {"request": [on_request], "response": [on_response]}
+
+    # ------------------------------------------------------------------ what was sent
+
+    def body(self, index: int = -1) -> Any:
+        """The JSON body of a sent request (the last by default)."""
+        return json.loads(self.sent[index].content)
+
+    def device_uuids(self) -> list[str]:
+        return [request.headers["x-device-uuid"] for request in self.sent]
+
+    # ------------------------------------------------------------------ the connection pool
+
+    def connections(self) -> list[Any]:
+        """The httpcore connections in the client's pool."""
+        pool: Any = getattr(self.client._http._transport, "_pool")  # noqa: B009 - private
+        return list(pool.connections)
+
+    def busy(self) -> list[Any]:
+        """Connections still serving a response: neither idle in the pool nor closed."""
+        return [c for c in self.connections() if not (c.is_idle() or c.is_closed())]
+
+    # ------------------------------------------------------------------ calls
+
+    async def create(self, **kwargs: Any) -> ChatCompletion:
+        kwargs.setdefault("model", MODEL)
+        kwargs.setdefault("messages", user())
+        completion: ChatCompletion
+        if isinstance(self.client, Client):
+            completion = self.client.chat.completions.create(stream=False, **kwargs)
+        else:
+            completion = await self.client.chat.completions.create(stream=False, **kwargs)
+        return completion
+
+    async def stream(self, **kwargs: Any) -> StreamHandle:
+        kwargs.setdefault("model", MODEL)
+        kwargs.setdefault("messages", user())
+        if isinstance(self.client, Client):
+            return StreamHandle(self.client.chat.completions.create(stream=True, **kwargs))
+        return StreamHandle(await self.client.chat.completions.create(stream=True, **kwargs))
+
+    async def generate(self, prompt: str, **kwargs: Any) -> ImagesResponse:
+        if isinstance(self.client, Client):
+            return self.client.images.generate(prompt, **kwargs)
+        return await self.client.images.generate(prompt, **kwargs)
+
+    async def fetch(self, image: Image) -> bytes:
+        if isinstance(self.client, Client):
+            return self.client.images.fetch(image)
+        return await self.client.images.fetch(image)
+
+    async def close(self) -> None:
+        if isinstance(self.client, Client):
+            self.client.close()
+        else:
+            await self.client.aclose()
+
+
+def distinct(values: Sequence[object]) -> bool:
+    return len(set(values)) == len(values)
