@@ -1,0 +1,342 @@
+"""
+The results as tables, ratios and the issue's target checks.
+
+Rule: every number printed is a median of the samples of one case in this run, and every ratio
+is between two medians of the same run: never compare with numbers from another run.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+from importlib import metadata
+from typing import Any
+
+__all__ = ["IMPORT_MODULES", "machine", "report"]
+
+IMPORT_MODULES = ("httpx", "openai", "amigochat_sdk")
+_PACKAGES = (
+    "amigochat-sdk",
+    "httpx",
+    "httpcore",
+    "h11",
+    "httpx-sse",
+    "openai",
+    "httpx2",
+    "httpcore2",
+    "pydantic",
+    "pydantic-core",
+    "anyio",
+)
+_LABELS = {
+    "socket": "socket reader (server max)",
+    "httpx-bytes": "httpx iter_bytes (floor)",
+    "httpx-lines": "httpx iter_lines + json.loads",
+    "httpx-sse": "httpx-sse + json.loads",
+    "httpx-post": "httpx post + .json() (floor)",
+    "httpx-bytes-close": "httpx aiter_bytes, close at [DONE] (ref.)",
+    "openai": "openai",
+    "amigochat_sdk": "amigochat_sdk",
+}
+_SERVER_HEADROOM = 1.5  # the server's top speed must beat the fastest client by this much
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = "unknown"
+    memory = "unknown"
+    try:
+        with open("/proc/cpuinfo") as file:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in file if ln.startswith("model name")), cpu
+            )
+        with open("/proc/meminfo") as file:
+            kib = int(next(ln for ln in file if ln.startswith("MemTotal")).split()[1])
+            memory = f"{kib / 1024**2:.1f} GiB"
+    except (OSError, StopIteration):
+        pass
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {
+        "sdk_source": _source(),
+        "nproc": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": platform.platform(),
+        "packages": versions,
+    }
+
+
+def _source() -> str:
+    """The commit the SDK was measured at, and whether its files differed from it."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "amigochat_sdk"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.splitlines()
+    except OSError:
+        return "unknown"
+    return f"{head or 'unknown'}" + (f" + {len(changed)} changed files" if changed else "")
+
+
+class _Results:
+    def __init__(self, results: dict[str, Any]) -> None:
+        self.samples: dict[str, list[dict[str, Any]]] = results["samples"]
+
+    def median(self, case: str, key: str = "value") -> float | None:
+        values = [sample[key] for sample in self.samples.get(case, []) if key in sample]
+        return statistics.median(values) if values else None
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return None if value is None or not base else value / base
+
+
+def _x(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def _pair_table(r: _Results, group: str, clients: list[str], floor: str) -> list[str]:
+    rows = []
+    base = {mode: r.median(f"{group}.{floor}.{mode}") for mode in ("sync", "async")}
+    for client in clients:
+        row = [_LABELS[client]]
+        for mode in ("sync", "async"):
+            value = r.median(f"{group}.{client}.{mode}")
+            row += [_num(value), _x(_ratio(value, base[mode]))]
+        rows.append(row)
+    return _table(["client", "sync", "vs floor", "async", "vs floor"], rows)
+
+
+def _check(
+    name: str, value: float | None, limit: float, detail: str, most: bool = False
+) -> dict[str, Any]:
+    if value is None:
+        return {"name": name, "status": "SKIP", "detail": "not measured in this run"}
+    passed = value <= limit if most else value >= limit
+    target = f"{'<=' if most else '>='} {limit:.0%}"
+    return {
+        "name": name,
+        "status": "PASS" if passed else "FAIL",
+        "value": value,
+        "limit": limit,
+        "detail": f"{detail} = {value:.0%} (target {target})",
+    }
+
+
+def _server_check(r: _Results) -> tuple[list[str], dict[str, Any]]:
+    """
+    The server is not the bottleneck if, during every client's stream, it was idle most of the
+    time: the CPU it spent on that one response (it measures that itself) over the client's
+    time for the stream must stay under 1 / `_SERVER_HEADROOM`.
+    """
+    name = "server is not the bottleneck"
+    socket = "stream.socket.sync"
+    rates = {
+        case: r.median(case) or 0.0
+        for case, samples in r.samples.items()
+        if case.startswith("stream.") and case != socket and samples
+    }
+    if not rates:
+        return [], {"name": name, "status": "SKIP", "detail": "no stream case ran"}
+    fastest = max(rates, key=lambda case: rates[case])
+    busy = {case: r.median(case, "server_busy") or 0.0 for case in rates}
+    busiest = max(busy, key=lambda case: busy[case])
+    lines = []
+    top = r.median(socket)
+    if top is not None:
+        per_event = r.median(socket, "server_us_per_event") or 0.0
+        lines.append(
+            f"  server alone with a socket reader: {top:,.0f} chunks/s, {per_event:.2f} us CPU "
+            f"per event, busy {r.median(socket, 'server_busy') or 0:.0%}; "
+            f"{top / rates[fastest]:.1f}x the fastest client"
+        )
+    lines.append(
+        f"  server busy during the fastest client's stream ({fastest}, {rates[fastest]:,.0f} "
+        f"chunks/s): {busy[fastest]:.0%}; during the busiest ({busiest}): {busy[busiest]:.0%}"
+    )
+    limit = 1 / _SERVER_HEADROOM
+    return lines, {
+        "name": name,
+        "status": "PASS" if busy[busiest] <= limit else "FAIL",
+        "value": busy[busiest],
+        "limit": limit,
+        "detail": f"the server was busy at most {busy[busiest]:.0%} of any client's stream "
+        f"(target <= {limit:.0%}, i.e. {_SERVER_HEADROOM}x headroom)",
+    }
+
+
+def report(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The printed report and the list of checks."""
+    r = _Results(results)
+    s = results["settings"]
+    m = results["machine"]
+    out: list[str] = [
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']}, {m['python']}; "
+        f"amigochat_sdk at {m['sdk_source']}; rounds: {s['rounds']}, imports: {s['imports']}",
+        "",
+    ]
+    out.append(f"Streaming: one stream of {s['chunks']:,} chunks, chunks/s (medians)")
+    clients = ["httpx-bytes", "httpx-lines", "httpx-sse", "openai", "amigochat_sdk"]
+    out += _pair_table(r, "stream", clients, "httpx-bytes")
+    socket = r.median("stream.socket.sync")
+    out.append(f"  {_LABELS['socket']}: {_num(socket)} chunks/s")
+    server_lines, server_check = _server_check(r)
+    out += server_lines
+    out.append("")
+    out.append(f"Request overhead: {s['requests']} sequential non-stream completions, requests/s")
+    out += _pair_table(r, "requests", ["httpx-post", "openai", "amigochat_sdk"], "httpx-post")
+    out.append("")
+    out.append(
+        f"Concurrency: {s['streams']} async streams x {s['per_stream']} chunks on one client"
+    )
+    # The floor keeps its connections alive, as the SDK does. The variant that closes at
+    # [DONE] shows what httpcore's pool housekeeping costs (see BENCHMARKS.md).
+    floor = "concurrency.httpx-bytes.async"
+    floor_rate, floor_rss = r.median(floor), r.median(floor, "rss_peak_kb")
+    rows = []
+    for client in ("httpx-bytes", "httpx-bytes-close", "openai", "amigochat_sdk"):
+        case = f"concurrency.{client}.async"
+        rate, peak = r.median(case), r.median(case, "rss_peak_kb")
+        start = r.median(case, "rss_start_kb")
+        growth = None if peak is None or start is None else peak - start
+        rows.append(
+            [
+                _LABELS[client].replace("iter_bytes (floor)", "aiter_bytes"),
+                _num(rate),
+                _x(_ratio(rate, floor_rate)),
+                _num(peak and peak / 1024, 1),
+                _x(_ratio(peak, floor_rss)),
+                _num(growth and growth / 1024, 1),
+                _num(r.median(case, "server_connections")),
+            ]
+        )
+    header = ["client", "chunks/s", "vs floor", "peak RSS MiB", "vs floor", "growth MiB", "conns"]
+    out += _table(header, rows)
+    closing = _ratio(r.median("concurrency.httpx-bytes-close.async"), floor_rate)
+    if closing is not None and closing > 2:
+        out.append(
+            f"  Closing each response at [DONE] (a new connection per stream) is {closing:.1f}x "
+            "faster here:"
+        )
+        out.append(
+            "  httpcore 1.0's pool spends O(idle x all connections) per request on housekeeping"
+        )
+        out.append("  (encode/httpcore#1035), and only clients that keep connections alive pay it.")
+    out.append("")
+    out.append("Import time: perf_counter around `import X` in a fresh process, ms (medians)")
+    rows = [[m, _num(r.median(f"import.{m}"), 1)] for m in IMPORT_MODULES]
+    out += _table(["module", "ms"], rows)
+    out.append("")
+
+    sdk_vs_openai = []
+    for group in ("stream", "requests", "concurrency"):
+        for mode in ("sync", "async"):
+            times = _ratio(
+                r.median(f"{group}.amigochat_sdk.{mode}"), r.median(f"{group}.openai.{mode}")
+            )
+            if times is not None:
+                sdk_vs_openai.append(f"{group} {mode} {times:.2f}x")
+    if sdk_vs_openai:
+        out.append("amigochat_sdk vs openai: " + ", ".join(sdk_vs_openai))
+        out.append("")
+
+    def ratio(case: str, base: str, key: str = "value") -> float | None:
+        return _ratio(r.median(case, key), r.median(base, key))
+
+    checks = [server_check]
+    for mode in ("sync", "async"):
+        checks.append(
+            _check(
+                f"streaming {mode} >= 50% of httpx iter_bytes",
+                ratio(f"stream.amigochat_sdk.{mode}", f"stream.httpx-bytes.{mode}"),
+                0.50,
+                f"amigochat_sdk {_num(r.median(f'stream.amigochat_sdk.{mode}'))} chunks/s vs "
+                f"{_num(r.median(f'stream.httpx-bytes.{mode}'))}",
+            )
+        )
+    checks.append(
+        _check(
+            "request overhead >= 85% of httpx post+json",
+            ratio("requests.amigochat_sdk.sync", "requests.httpx-post.sync"),
+            0.85,
+            f"amigochat_sdk {_num(r.median('requests.amigochat_sdk.sync'))} requests/s vs "
+            f"{_num(r.median('requests.httpx-post.sync'))}",
+        )
+    )
+    sdk = "concurrency.amigochat_sdk.async"
+    checks.append(
+        _check(
+            f"{s['streams']} concurrent streams >= 60% of httpx async chunks/s",
+            _ratio(r.median(sdk), floor_rate),
+            0.60,
+            f"amigochat_sdk {_num(r.median(sdk))} chunks/s vs {_num(floor_rate)}",
+        )
+    )
+    checks.append(
+        _check(
+            f"{s['streams']} concurrent streams peak RSS <= 1.3x httpx",
+            _ratio(r.median(sdk, "rss_peak_kb"), floor_rss),
+            1.30,
+            f"amigochat_sdk {_num((r.median(sdk, 'rss_peak_kb') or 0) / 1024, 1)} MiB vs "
+            f"{_num((floor_rss or 0) / 1024, 1)} MiB",
+            most=True,
+        )
+    )
+    checks.append(
+        _check(
+            "import amigochat_sdk <= 30% of import openai",
+            ratio("import.amigochat_sdk", "import.openai"),
+            0.30,
+            f"{_num(r.median('import.amigochat_sdk'), 1)} ms vs "
+            f"{_num(r.median('import.openai'), 1)} ms",
+            most=True,
+        )
+    )
+    out.append("Targets (issue 7):")
+    out += [f"  {c['status']}  {c['name']}: {c['detail']}" for c in checks]
+    errors = results.get("errors", [])
+    if errors:
+        first = errors[0]
+        out.append(
+            f"ERRORS: {len(errors)} samples failed; first: {first['case']}: {first['error']}"
+        )
+    else:
+        out.append("Every sample received every chunk and every reply it asked for.")
+    load = results.get("load_average", {})
+    out.append(
+        f"Wall time: {results.get('wall_seconds', 0):.0f} s; load average (1 min) at start "
+        f"{load.get('start', [0])[0]:.2f}, at end {load.get('end', [0])[0]:.2f} "
+        f"on {results['machine']['nproc']} CPUs (other work on the machine skews every number)"
+    )
+    return "\n".join(out), checks
