@@ -12,47 +12,59 @@ print(reply.choices[0].message.content)
 ```
 """
 
-from ._catalog import (
-    ALIASES,
-    CHAT_MODELS,
-    DEFAULT_IMAGE_MODEL,
-    DEFAULT_MODEL,
-    IMAGE_MODELS,
-    ModelInfo,
-    ResolvedModel,
-    is_image_model,
-    list_models,
-    resolve_model,
-)
-from ._client import AsyncClient, Client
-from ._constants import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
-from ._exceptions import (
-    STATUS_ERRORS,
-    AmigoChatError,
-    APIConnectionError,
-    APIDecodeError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APIStreamError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    CloudflareBlockedError,
-    ConflictError,
-    InternalServerError,
-    NotAcceptableError,
-    NotFoundError,
-    PermissionDeniedError,
-    QuotaExceededError,
-    RateLimitError,
-    StreamDecodeError,
-    StreamInterruptedError,
-    StreamServerError,
-    UnprocessableEntityError,
-)
-from ._streaming import AsyncStream, Stream
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._catalog import (
+        ALIASES,
+        CHAT_MODELS,
+        DEFAULT_IMAGE_MODEL,
+        DEFAULT_MODEL,
+        IMAGE_MODELS,
+        ModelInfo,
+        ResolvedModel,
+        is_image_model,
+        list_models,
+        resolve_model,
+    )
+    from ._client import AsyncClient, Client
+    from ._constants import (
+        DEFAULT_BASE_URL,
+        DEFAULT_MAX_RETRIES,
+        DEFAULT_TIMEOUT,
+        NOT_GIVEN,
+        NotGiven,
+    )
+    from ._exceptions import (
+        STATUS_ERRORS,
+        AmigoChatError,
+        APIConnectionError,
+        APIDecodeError,
+        APIError,
+        APIResponseValidationError,
+        APIStatusError,
+        APIStreamError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        CloudflareBlockedError,
+        ConflictError,
+        InternalServerError,
+        NotAcceptableError,
+        NotFoundError,
+        PermissionDeniedError,
+        QuotaExceededError,
+        RateLimitError,
+        StreamDecodeError,
+        StreamInterruptedError,
+        StreamServerError,
+        UnprocessableEntityError,
+    )
+    from ._streaming import AsyncStream, Stream
+    from ._version import __version__
 
 __all__ = [
     "ALIASES",
@@ -100,9 +112,62 @@ __all__ = [
     "resolve_model",
 ]
 
-# Tracebacks and reprs show `amigochat_sdk.RateLimitError`, not a private module path.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and _obj.__module__.startswith("amigochat_sdk._"):
-        _obj.__module__ = "amigochat_sdk"
-del _name, _obj
+# Public names are imported on first use (PEP 562): `import amigochat_sdk` stays cheap, and
+# httpx, pydantic and the generated models load only when something needs them.
+_LAZY = {
+    "ALIASES": "._catalog",
+    "APIConnectionError": "._exceptions",
+    "APIDecodeError": "._exceptions",
+    "APIError": "._exceptions",
+    "APIResponseValidationError": "._exceptions",
+    "APIStatusError": "._exceptions",
+    "APIStreamError": "._exceptions",
+    "APITimeoutError": "._exceptions",
+    "AmigoChatError": "._exceptions",
+    "AsyncClient": "._client",
+    "AsyncStream": "._streaming",
+    "AuthenticationError": "._exceptions",
+    "BadRequestError": "._exceptions",
+    "CHAT_MODELS": "._catalog",
+    "Client": "._client",
+    "CloudflareBlockedError": "._exceptions",
+    "ConflictError": "._exceptions",
+    "DEFAULT_BASE_URL": "._constants",
+    "DEFAULT_IMAGE_MODEL": "._catalog",
+    "DEFAULT_MAX_RETRIES": "._constants",
+    "DEFAULT_MODEL": "._catalog",
+    "DEFAULT_TIMEOUT": "._constants",
+    "IMAGE_MODELS": "._catalog",
+    "InternalServerError": "._exceptions",
+    "ModelInfo": "._catalog",
+    "NOT_GIVEN": "._constants",
+    "NotAcceptableError": "._exceptions",
+    "NotFoundError": "._exceptions",
+    "NotGiven": "._constants",
+    "PermissionDeniedError": "._exceptions",
+    "QuotaExceededError": "._exceptions",
+    "RateLimitError": "._exceptions",
+    "ResolvedModel": "._catalog",
+    "STATUS_ERRORS": "._exceptions",
+    "Stream": "._streaming",
+    "StreamDecodeError": "._exceptions",
+    "StreamInterruptedError": "._exceptions",
+    "StreamServerError": "._exceptions",
+    "UnprocessableEntityError": "._exceptions",
+    "is_image_model": "._catalog",
+    "list_models": "._catalog",
+    "resolve_model": "._catalog",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'amigochat_sdk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ._exports import public
+
 __all__ = [
     "ALIASES",
     "CHAT_MODELS",
@@ -205,3 +207,6 @@ def list_models() -> list[ModelInfo]:
         for kind, table in tables
         for model, persona in table.items()
     ]
+
+
+public(globals(), __all__)

@@ -8,6 +8,7 @@ sync and async drivers differ only in `await`, `time.sleep` against `anyio.sleep
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import random
@@ -18,7 +19,6 @@ from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
-import anyio
 import httpx
 from typing_extensions import Self, Unpack
 
@@ -36,6 +36,7 @@ from ._constants import (
 )
 from ._core import RECEIVE, Close, Config, Done, Flow, Send, Sleep
 from ._exceptions import add_secret
+from ._exports import public
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -47,8 +48,15 @@ __all__ = ["AsyncClient", "Client", "ClientOptions"]
 
 T = TypeVar("T")
 
-# The headers every httpx client starts with (`python-httpx/…` agent and friends).
-_HTTPX_DEFAULTS = httpx.Client().headers
+
+@functools.cache
+def _httpx_defaults() -> httpx.Headers:
+    """The headers every httpx client starts with (`python-httpx/…` agent and friends)."""
+    # A mock transport and no environment: no SSL context, no proxies, nothing slow.
+    with httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200))) as client:
+        return client.headers
+
+
 # httpx's own 5 s default is too short for a model that thinks; only a chosen timeout counts.
 _HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
 TimeoutTypes = float | httpx.Timeout | None
@@ -86,6 +94,13 @@ def _drive(http: httpx.Client, flow: Flow[Any]) -> Generator[Any, None, None]:
         flow.close()
 
 
+async def _sleep(seconds: float) -> None:
+    # anyio only when the async client sleeps: it costs the sync client nothing at import.
+    import anyio
+
+    await anyio.sleep(seconds)
+
+
 async def _adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
     response: httpx.Response | None = None
     body: Any = None
@@ -100,7 +115,7 @@ async def _adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[An
                     body = response.aiter_bytes()
                 elif type(command) is Sleep:
                     reply = None
-                    await anyio.sleep(command.seconds)
+                    await _sleep(command.seconds)
                 elif type(command) is Close:
                     reply = None
                     await command.response.aclose()
@@ -198,7 +213,7 @@ class _BaseClient:
         if http_client is not None:
             # Only what the user set: httpx's own defaults must not replace the SDK's agent.
             headers.update(
-                (k, v) for k, v in http_client.headers.items() if _HTTPX_DEFAULTS.get(k) != v
+                (k, v) for k, v in http_client.headers.items() if _httpx_defaults().get(k) != v
             )
             if http_client.timeout != _HTTPX_DEFAULT_TIMEOUT:
                 default_timeout = http_client.timeout
@@ -376,3 +391,6 @@ class AsyncClient(_BaseClient):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+public(globals(), ["AsyncClient", "Client"])

@@ -9,6 +9,8 @@ from typing import Final, Literal
 
 import httpx
 
+from ._exports import public
+
 __all__ = [
     "BASE_URL_ENV",
     "API_KEY_ENV",
@@ -54,3 +56,6 @@ class NotGiven(enum.Enum):
 
 
 NOT_GIVEN: Final = NotGiven.NOT_GIVEN
+
+
+public(globals(), ["NotGiven"])

@@ -18,10 +18,9 @@ import time
 import uuid
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-import pydantic
 
 from ._catalog import Kind, resolve_model
 from ._constants import MAX_BODY_SIZE
@@ -52,6 +51,9 @@ __all__ = [
     "retrying",
     "transport_error",
 ]
+
+if TYPE_CHECKING:
+    import pydantic
 
 log = logging.getLogger("amigochat_sdk")
 

@@ -43,6 +43,7 @@ from typing import Any
 
 import httpx
 
+from ._exports import public
 from ._retry import parse_retry_after
 
 __all__ = [
@@ -509,3 +510,6 @@ def make_status_error(response: httpx.Response, body: bytes) -> APIStatusError:
             message = _cloudflare_message(_ray_id(parsed, headers.get("cf-ray", "")))
             return CloudflareBlockedError(prefix + message, response=response, body=parsed)
     return status_error_class(status)(prefix + message, response=response, body=parsed)
+
+
+public(globals(), __all__)

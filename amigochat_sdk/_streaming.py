@@ -17,6 +17,7 @@ import httpx
 
 from ._accumulate import ChatAccumulator
 from ._core import Done, Ready
+from ._exports import public
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["AsyncStream", "Stream"]
@@ -188,3 +189,6 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+public(globals(), __all__)

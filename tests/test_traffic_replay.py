@@ -55,7 +55,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         slept.append(seconds)
 
     monkeypatch.setattr("amigochat_sdk._client.time.sleep", sleep)
-    monkeypatch.setattr("amigochat_sdk._client.anyio.sleep", asleep)
+    monkeypatch.setattr("amigochat_sdk._client._sleep", asleep)
     return slept
 
 

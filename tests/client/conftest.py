@@ -36,7 +36,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def asleep(seconds: float) -> None:
         slept.append(seconds)
 
-    # The drivers' own modules: `time.sleep` for `Client`, `anyio.sleep` for `AsyncClient`.
+    # The drivers' own modules: `time.sleep` for `Client`, `_sleep` (anyio) for `AsyncClient`.
     monkeypatch.setattr("amigochat_sdk._client.time.sleep", sleep)
-    monkeypatch.setattr("amigochat_sdk._client.anyio.sleep", asleep)
+    monkeypatch.setattr("amigochat_sdk._client._sleep", asleep)
     return slept
