@@ -57,18 +57,23 @@ class _Choice:
 
 class ChatAccumulator:
     """
-    Feed it chunks with `add()`; read `text`, `chunks`, `finished` or `completion()` at any time.
+    Collects a stream's chunks; read `text`, `chunks`, `finished` or `completion()` at any time.
+
+    A stream only `push()`es each chunk's JSON, which costs an `append`: the folding into a
+    completion happens when someone asks, from the JSON (so a stream pays for assembly only
+    if its result is wanted). `add()` folds a chunk at once, for callers that always want it.
     """
 
-    __slots__ = ("_choices", "_first", "_raw", "usage")
+    __slots__ = ("_choices", "_first", "_folded", "_raw", "usage")
 
     def __init__(self) -> None:
         self.usage: Any = None
         self._choices: dict[int, _Choice] = {}
         self._first: ChatCompletionChunk | None = None
-        # The chunks' JSON, not their models: strings cost the garbage collector nothing,
+        # The chunks' JSON, not their models: text costs the garbage collector nothing,
         # where thousands of live models doubled the per-chunk cost of a long stream.
         self._raw: list[str | bytes] = []
+        self._folded = 0
 
     @property
     def chunks(self) -> list[ChatCompletionChunk]:
@@ -80,12 +85,26 @@ class ChatAccumulator:
         """How many chunks were received."""
         return len(self._raw)
 
+    def push(self, raw: str | bytes) -> None:
+        """Take one chunk's JSON (already validated by the caller); fold it later."""
+        self._raw.append(raw)
+
     def add(self, chunk: ChatCompletionChunk, raw: str | bytes | None = None) -> None:
-        """
-        Fold one chunk in; `raw` is its JSON, kept for `chunks`. This runs once per chunk, so
-        it touches only what the chunk carries.
-        """
+        """Take one chunk and fold it now; `raw` is its JSON, kept for `chunks`."""
+        self._fold()
         self._raw.append(chunk.model_dump_json() if raw is None else raw)
+        self._folded += 1
+        self._add(chunk)
+
+    def _fold(self) -> None:
+        raw = self._raw
+        if self._folded < len(raw):
+            validate = ChatCompletionChunk.model_validate_json
+            for data in raw[self._folded :]:
+                self._add(validate(data))
+            self._folded = len(raw)
+
+    def _add(self, chunk: ChatCompletionChunk) -> None:
         if self._first is None:
             self._first = chunk
         if chunk.usage is not None:
@@ -120,6 +139,7 @@ class ChatAccumulator:
         """
         The content received so far for the first choice.
         """
+        self._fold()
         state = self._choices.get(0) or next(iter(self._choices.values()), None)
         return "".join(state.content) if state is not None else ""
 
@@ -128,6 +148,7 @@ class ChatAccumulator:
         """
         Whether every choice seen has a `finish_reason` (false when no choice arrived at all).
         """
+        self._fold()
         return bool(self._choices) and all(
             state.finish_reason is not None for state in self._choices.values()
         )
@@ -136,6 +157,7 @@ class ChatAccumulator:
         """
         The `ChatCompletion` these chunks add up to (partial if the stream is not finished).
         """
+        self._fold()
         first = self._first
         choices = []
         for index, state in sorted(self._choices.items()):

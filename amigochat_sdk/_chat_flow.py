@@ -39,7 +39,7 @@ from ._exceptions import (
     StreamServerError,
     extract_message,
 )
-from ._sse import EventTooLargeError, SSEDecoder
+from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 
 __all__ = ["build_chat_call", "chat_flow", "parse_completion"]
@@ -194,10 +194,11 @@ def _decode(
         ) from None
 
 
-def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
+def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
     """
-    The whole chat call. With `stream`, yields `Ready` then each chunk as it arrives;
-    returns the assembled `ChatCompletion` either way.
+    The whole chat call. Without `stream`, returns the assembled `ChatCompletion`. With it,
+    yields `Ready`, then each read's chunks as a list (the driver hands them over, then replies
+    with the next bytes of the body) or, last of all, as a tuple (hand over, reply `None`).
     """
     attempts = Attempts(config, call)
     opened = yield from retrying(attempts, lambda response: _open(response, attempts))
@@ -206,44 +207,45 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
         if stream:
             assert attempts.last_response is not None  # set by `retrying` before any read
             yield Ready(attempts.last_response, acc)
-            chunk = _as_chunk(opened)
-            acc.add(chunk)
-            yield chunk
+            whole = _as_chunk(opened)
+            acc.add(whole)
+            yield (whole,)
         return opened
     response, decoder, events = opened
     request = response.request
     if stream:
         yield Ready(response, acc)
-    done = False
+    chunks, done, error = _read_events(events, acc, stream, request)
+    single = decoder.single
     try:
-        while True:
-            for event in events:
-                data = event.data
-                if event.event != "message":
-                    if event.event == "error":
-                        raise _server_error(data, acc, request)
-                    continue
-                if data.startswith("[DONE]"):
-                    done = True
-                    break
-                if not data:
-                    continue
-                try:
-                    chunk = _validate_chunk(data)
-                except pydantic.ValidationError as exc:
-                    raise _chunk_error(exc, data, acc, request) from None
-                if chunk.error is not None:
-                    raise _server_error(data, acc, request)
-                acc.add(chunk, data)
-                if stream:
-                    yield chunk
-            if done:
-                break
-            data = yield RECEIVE
+        while not done and error is None:
+            data = yield (chunks if chunks and stream else RECEIVE)
+            chunks = []
             if not data:
                 done = _pending_done(decoder.pending)
                 break
-            events = _decode(decoder, data, acc, response)
+            payload = single(data)
+            if payload is None:
+                events = _decode(decoder, data, acc, response)
+                chunks, done, error = _read_events(events, acc, stream, request)
+            elif payload[:6] == b"[DONE]":
+                done = True
+            else:
+                # The hot path: one event in one read, validated straight from its bytes.
+                try:
+                    chunk: ChatCompletionChunk | None = _validate_chunk(payload)
+                except pydantic.ValidationError:
+                    chunk = None
+                if chunk is None or chunk.error is not None:
+                    # The general path makes the error, or decodes bad UTF-8 with U+FFFD.
+                    event = ServerSentEvent("message", payload.decode("utf-8", "replace"))
+                    chunks, done, error = _read_events([event], acc, stream, request)
+                else:
+                    if stream:
+                        acc.push(payload)
+                    else:
+                        acc.add(chunk, payload)
+                    chunks = [chunk]
             if attempts.deadline_at is not None:
                 attempts.check_deadline(request)
     except httpx.TransportError as exc:
@@ -255,6 +257,10 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
             partial=acc.completion(),
             request=request,
         ) from exc
+    if chunks and stream:
+        yield tuple(chunks)  # what came in the same read as [DONE] or an error
+    if error is not None:
+        raise error
     if done:
         # Read on to the end of the body (servers end it right after [DONE]), so that the
         # connection goes back to the pool instead of being dropped.
@@ -268,7 +274,39 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[ChatCompletion]:
             partial=acc.completion(),
             request=request,
         )
-    return acc.completion()
+    return None if stream else acc.completion()
+
+
+def _read_events(
+    events: list[ServerSentEvent], acc: ChatAccumulator, stream: bool, request: httpx.Request
+) -> tuple[list[ChatCompletionChunk], bool, Exception | None]:
+    """
+    The chunks in `events`, whether `[DONE]` came, and the error that ends the stream, if
+    one did (the chunks before it are still delivered first).
+    """
+    chunks: list[ChatCompletionChunk] = []
+    for event in events:
+        data = event.data
+        if event.event != "message":
+            if event.event == "error":
+                return chunks, False, _server_error(data, acc, request)
+            continue  # an event type this API does not define
+        if data.startswith("[DONE]"):
+            return chunks, True, None
+        if not data:
+            continue
+        try:
+            chunk = _validate_chunk(data)
+        except pydantic.ValidationError as exc:
+            return chunks, False, _chunk_error(exc, data, acc, request)
+        if chunk.error is not None:
+            return chunks, False, _server_error(data, acc, request)
+        if stream:
+            acc.push(data)
+        else:
+            acc.add(chunk, data)
+        chunks.append(chunk)
+    return chunks, False, None
 
 
 def _drain(response: httpx.Response, limit: int = 65536) -> Flow[None]:

@@ -73,7 +73,10 @@ def _drive(http: httpx.Client, flow: Flow[Any]) -> Generator[Any, None, None]:
                     reply: Any = next(body, b"")
                 elif type(command) is Send:
                     reply = response = http.send(command.request, stream=True)
-                    body = response.iter_bytes()
+                    body = response.iter_raw() if _plain(response) else response.iter_bytes()
+                elif type(command) is list:
+                    yield command
+                    reply = next(body, b"")
                 elif type(command) is Sleep:
                     reply = None
                     time.sleep(command.seconds)
@@ -94,6 +97,11 @@ def _drive(http: httpx.Client, flow: Flow[Any]) -> Generator[Any, None, None]:
         flow.close()
 
 
+def _plain(response: httpx.Response) -> bool:
+    """Whether raw reads will do: no content encoding, and a body still to be read."""
+    return "content-encoding" not in response.headers and not response.is_stream_consumed
+
+
 async def _sleep(seconds: float) -> None:
     # anyio only when the async client sleeps: it costs the sync client nothing at import.
     import anyio
@@ -112,7 +120,10 @@ async def _adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[An
                     reply: Any = await anext(body, b"")
                 elif type(command) is Send:
                     reply = response = await http.send(command.request, stream=True)
-                    body = response.aiter_bytes()
+                    body = response.aiter_raw() if _plain(response) else response.aiter_bytes()
+                elif type(command) is list:
+                    yield command
+                    reply = await anext(body, b"")
                 elif type(command) is Sleep:
                     reply = None
                     await _sleep(command.seconds)

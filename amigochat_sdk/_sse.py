@@ -183,6 +183,30 @@ class SSEDecoder:
         self._tail_len = len(last)
         return self._fail(events, [*parts, last]) if size + len(last) > limit else events
 
+    def single(self, data: bytes) -> bytes | None:
+        """
+        The fast path of the commonest read: when the decoder holds nothing and `data` is
+        exactly one `data: ...` line and its blank line (LF line ends), return that data value
+        as bytes, and the decoder stands as if `decode()` had dispatched it. Otherwise return
+        `None` having consumed nothing: call `decode()` with the same bytes.
+        """
+        if (
+            data[:6] == b"data: "
+            and data[-2:] == b"\n\n"
+            and data.count(10) == 2
+            and 13 not in data
+            and self._head is None
+            and not self._tail
+            and not self._data
+            and not self._event
+            and self._retry is None
+            and self._id == self._committed_id
+            and self._error is None
+            and len(data) - 2 <= self._limit
+        ):
+            return data[6:-2]
+        return None
+
     def flush(self) -> list[ServerSentEvent]:
         """
         Signal end of stream. Always returns `[]`: per WHATWG an event with no closing blank line

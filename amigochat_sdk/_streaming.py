@@ -9,7 +9,7 @@ only hands them over.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -28,14 +28,16 @@ ChunkT = TypeVar("ChunkT", bound=ChatCompletionChunk)
 class _StreamBase(Generic[ChunkT]):
     response: httpx.Response
     _state: ChatAccumulator
-    _final: ChatCompletion | None
+
+    _items: Sequence[ChunkT]
+    _index: int
 
     def _opened(self, item: Any) -> None:
         if type(item) is not Ready:  # pragma: no cover - the flow always opens with Ready
             raise RuntimeError(f"a stream must open with Ready, not {item!r}")
         self.response = item.response
         self._state = item.state
-        self._final = None
+        self._items, self._index = (), 0
 
     @property
     def headers(self) -> httpx.Headers:
@@ -55,7 +57,7 @@ class _StreamBase(Generic[ChunkT]):
         return self._state.text
 
     def _result(self) -> ChatCompletion:
-        return self._final if self._final is not None else self._state.completion()
+        return self._state.completion()
 
 
 class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
@@ -78,12 +80,19 @@ class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
         return self
 
     def __next__(self) -> ChunkT:
-        item = next(self._driver)
-        if type(item) is Done:
-            self._final = item.value
-            self._driver.close()
-            raise StopIteration
-        return item  # type: ignore[no-any-return]
+        index = self._index
+        if index < len(self._items):
+            self._index = index + 1
+            return self._items[index]
+        while True:
+            # The driver hands over each read's chunks as a list (or a tuple), then `Done`.
+            item = next(self._driver)
+            if type(item) is Done:
+                self._driver.close()
+                raise StopIteration
+            if item:
+                self._items, self._index = item, 1
+                return item[0]  # type: ignore[no-any-return]
 
     def text(self) -> Iterator[str]:
         """
@@ -145,12 +154,18 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
         return self
 
     async def __anext__(self) -> ChunkT:
-        item = await self._driver.__anext__()
-        if type(item) is Done:
-            self._final = item.value
-            await self._driver.aclose()
-            raise StopAsyncIteration
-        return item  # type: ignore[no-any-return]
+        index = self._index
+        if index < len(self._items):
+            self._index = index + 1
+            return self._items[index]
+        while True:
+            item = await self._driver.__anext__()
+            if type(item) is Done:
+                await self._driver.aclose()
+                raise StopAsyncIteration
+            if item:
+                self._items, self._index = item, 1
+                return item[0]  # type: ignore[no-any-return]
 
     async def text(self) -> AsyncIterator[str]:
         """
