@@ -92,6 +92,10 @@ def parse_completion(response: httpx.Response, body: bytes) -> ChatCompletion:
     """
     Read a JSON answer: a `chat.completion`, or one wrapped as `{"message": ...}`.
     """
+    try:
+        return ChatCompletion.model_validate_json(body)  # the common case, in one step
+    except pydantic.ValidationError:
+        pass
     data = load_json(response, body, "choices")
     if isinstance(data, dict) and "choices" not in data and isinstance(data.get("message"), dict):
         data = data["message"]

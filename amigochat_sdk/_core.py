@@ -134,6 +134,36 @@ class Config:
     max_event_size: int = 16 * 1024 * 1024
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
+    # Built once, not per request: normalising headers and parsing URLs is most of what a
+    # small request costs on top of httpx.
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def base_headers(self, accept: str, has_body: bool, anonymous: bool) -> httpx.Headers:
+        """
+        The headers of a first attempt: the client's (API key, device) unless `anonymous`,
+        which sends only the user agent, for other hosts.
+        """
+        key = (accept, has_body, anonymous)
+        headers = self._cache.get(key)
+        if headers is None:
+            if anonymous:
+                raw = {"user-agent": self.headers.get("user-agent", "")}
+            else:
+                raw = {**self.headers, "x-device-uuid": self.device_uuid}
+            raw["accept"] = accept
+            if has_body:
+                raw["content-type"] = "application/json"
+            headers = self._cache[key] = httpx.Headers(raw)
+        return headers
+
+    def url(self, url: str) -> httpx.URL | str:
+        """`url` parsed once, for the API's own endpoints."""
+        if not url.startswith(self.base_url):
+            return url
+        parsed = self._cache.get(url)
+        if parsed is None:
+            parsed = self._cache[url] = httpx.URL(url)
+        return parsed
 
 
 @dataclass(frozen=True)
@@ -183,19 +213,19 @@ class Attempts:
             read = timeout["read"]
             cap = config.first_chunk_timeout
             timeout["read"] = cap if read is None else min(read, cap)
-        if call.anonymous:
-            headers = {"user-agent": config.headers.get("user-agent", ""), **call.headers}
-        else:
-            headers = {**config.headers, **call.headers}
-            device = config.device_uuid if self.retries == 0 else str(uuid.uuid4())
-            headers["x-device-uuid"] = device
-        headers["accept"] = call.accept
-        if call.body is not None:
-            headers["content-type"] = "application/json"
+        headers = config.base_headers(call.accept, call.body is not None, call.anonymous)
+        if (self.retries and not call.anonymous) or call.headers:
+            headers = headers.copy()
+            if self.retries and not call.anonymous:
+                headers["x-device-uuid"] = str(uuid.uuid4())
+            headers.update(call.headers)
         request = httpx.Request(
-            call.method, call.url, headers=headers, content=call.body, extensions={}
+            call.method,
+            config.url(call.url),
+            headers=headers,
+            content=call.body,
+            extensions={"timeout": timeout},
         )
-        request.extensions["timeout"] = timeout
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s (attempt %d)", call.method, call.url, self.retries + 1)
         return request
