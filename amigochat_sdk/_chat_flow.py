@@ -31,6 +31,7 @@ from ._core import (
     load_json,
     read_body,
     retrying,
+    validate_body,
 )
 from ._exceptions import (
     APIResponseValidationError,
@@ -99,14 +100,7 @@ def parse_completion(response: httpx.Response, body: bytes) -> ChatCompletion:
     data = load_json(response, body, "choices")
     if isinstance(data, dict) and "choices" not in data and isinstance(data.get("message"), dict):
         data = data["message"]
-    try:
-        return ChatCompletion.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise APIResponseValidationError(
-            f"The response is not a chat.completion: {exc.errors()[0]['msg']}",
-            response=response,
-            body=data,
-        ) from None
+    return validate_body(ChatCompletion, data, response, "a chat.completion")
 
 
 def _as_chunk(completion: ChatCompletion) -> ChatCompletionChunk:

@@ -27,6 +27,7 @@ from ._constants import MAX_BODY_SIZE
 from ._exceptions import (
     APIConnectionError,
     APIDecodeError,
+    APIResponseValidationError,
     APITimeoutError,
     is_quota_message,
     make_status_error,
@@ -48,6 +49,7 @@ __all__ = [
     "build_json_call",
     "load_json",
     "read_body",
+    "validate_body",
     "retrying",
     "transport_error",
 ]
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("amigochat_sdk")
 
 T = TypeVar("T")
+M = TypeVar("M", bound="pydantic.BaseModel")
 Flow = Generator[Any, Any, T]
 
 
@@ -177,7 +180,6 @@ class Call:
     body: bytes | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout: httpx.Timeout | None = None
-    deadline: float | None = None
     accept: str = "application/json"
     #: Send none of the client's headers (API key, device) but the user agent: for other hosts.
     anonymous: bool = False
@@ -193,7 +195,7 @@ class Attempts:
         self.call = call
         self.retries = 0
         self.started = config.clock()
-        budget = call.deadline if call.deadline is not None else config.deadline
+        budget = config.deadline
         self.deadline_at = None if budget is None else self.started + budget
         self.sent_at = self.started
         self.last_response: httpx.Response | None = None
@@ -230,12 +232,6 @@ class Attempts:
             log.debug("%s %s (attempt %d)", call.method, call.url, self.retries + 1)
         return request
 
-    def remaining(self) -> float | None:
-        """Seconds left before the deadline, or `None` without one."""
-        if self.deadline_at is None:
-            return None
-        return self.deadline_at - self.config.clock()
-
     def check_deadline(self, request: httpx.Request | None) -> None:
         """Raise `httpx.ReadTimeout` once the deadline has passed."""
         if self.deadline_at is not None and self.config.clock() >= self.deadline_at:
@@ -254,7 +250,7 @@ class Attempts:
         """
         The delay before retrying after an error status, or raise the mapped status error.
         """
-        quota = is_quota_message(body[:4096].decode("utf-8", "replace"))
+        quota = is_quota_message(body.decode("utf-8", "replace"))
         decision = decide_after_status(
             self.config.policy,
             self.retries,
@@ -397,3 +393,17 @@ def load_json(response: httpx.Response, body: bytes, *shape_keys: str) -> Any:
         if "error" in data or "detail" in data or isinstance(data.get("message"), (str, list)):
             raise make_status_error(response, body)
     return data
+
+
+def validate_body(model: type[M], data: Any, response: httpx.Response, what: str) -> M:
+    """
+    `data` as `model`, or `APIResponseValidationError` saying the response is not `what`.
+    """
+    from pydantic import ValidationError  # loaded already by whoever owns `model`
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise APIResponseValidationError(
+            f"The response is not {what}: {exc.errors()[0]['msg']}", response=response, body=data
+        ) from None

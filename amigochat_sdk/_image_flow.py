@@ -15,11 +15,20 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-import pydantic
 
 from ._catalog import DEFAULT_IMAGE_MODEL
-from ._core import Attempts, Call, Config, Flow, build_json_call, load_json, read_body, retrying
-from ._exceptions import APIDecodeError, APIResponseValidationError
+from ._core import (
+    Attempts,
+    Call,
+    Config,
+    Flow,
+    build_json_call,
+    load_json,
+    read_body,
+    retrying,
+    validate_body,
+)
+from ._exceptions import APIDecodeError
 from .types import Image, ImageGenerationRequest, ImagesResponse
 
 __all__ = ["build_image_call", "download_flow", "image_flow", "parse_images"]
@@ -67,14 +76,7 @@ def parse_images(response: httpx.Response, body: bytes) -> ImagesResponse:
     data = load_json(response, body, "data", "imageUrl")
     if isinstance(data, dict) and "data" not in data and isinstance(data.get("imageUrl"), str):
         return ImagesResponse(data=[Image(url=data["imageUrl"])], **_extra(data, "imageUrl"))
-    try:
-        return ImagesResponse.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise APIResponseValidationError(
-            f"The response is not an images response: {exc.errors()[0]['msg']}",
-            response=response,
-            body=data,
-        ) from None
+    return validate_body(ImagesResponse, data, response, "an images response")
 
 
 def _extra(data: dict[str, Any], *skip: str) -> dict[str, Any]:
