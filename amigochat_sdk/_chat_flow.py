@@ -214,7 +214,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
     if stream:
         yield Ready(response, acc)
     chunks, done, error = _read_events(events, acc, stream, request)
-    single = decoder.single
+    fast = decoder.payloads
     try:
         while not done and error is None:
             data = yield (chunks if chunks and stream else RECEIVE)
@@ -222,28 +222,32 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
             if not data:
                 done = _pending_done(decoder.pending)
                 break
-            payload = single(data)
-            if payload is None:
+            payloads = fast(data)
+            if payloads is None:
                 events = _decode(decoder, data, acc, response)
                 chunks, done, error = _read_events(events, acc, stream, request)
-            elif payload[:6] == b"[DONE]":
-                done = True
-            else:
-                # The hot path: one event in one read, validated straight from its bytes.
+            # The hot path, inline: plain `data` events validated straight from their bytes.
+            # Anything unusual goes through `_read_events`, for its error or its text.
+            for payload in payloads or ():
+                if payload[:6] == b"[DONE]":
+                    done = True
+                    break
                 try:
                     chunk: ChatCompletionChunk | None = _validate_chunk(payload)
                 except pydantic.ValidationError:
                     chunk = None
                 if chunk is None or chunk.error is not None:
-                    # The general path makes the error, or decodes bad UTF-8 with U+FFFD.
                     event = ServerSentEvent("message", payload.decode("utf-8", "replace"))
-                    chunks, done, error = _read_events([event], acc, stream, request)
+                    more, done, error = _read_events([event], acc, stream, request)
+                    chunks += more
+                    if done or error is not None:
+                        break
+                    continue
+                if stream:
+                    acc.push(payload)
                 else:
-                    if stream:
-                        acc.push(payload)
-                    else:
-                        acc.add(chunk, payload)
-                    chunks = [chunk]
+                    acc.add(chunk, payload)
+                chunks.append(chunk)
             if attempts.deadline_at is not None:
                 attempts.check_deadline(request)
     except httpx.TransportError as exc:

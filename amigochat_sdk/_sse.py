@@ -183,29 +183,42 @@ class SSEDecoder:
         self._tail_len = len(last)
         return self._fail(events, [*parts, last]) if size + len(last) > limit else events
 
-    def single(self, data: bytes) -> bytes | None:
+    def payloads(self, data: bytes) -> list[bytes] | None:
         """
-        The fast path of the commonest read: when the decoder holds nothing and `data` is
-        exactly one `data: ...` line and its blank line (LF line ends), return that data value
-        as bytes, and the decoder stands as if `decode()` had dispatched it. Otherwise return
-        `None` having consumed nothing: call `decode()` with the same bytes.
+        The fast path of the commonest reads: when the decoder holds nothing and `data` is
+        whole `data: ...` events of one line each (LF line ends), perhaps followed by the start
+        of the next, return those events' data as bytes, buffering the start of the next as
+        `decode()` would. Otherwise return `None` having consumed nothing: call `decode()`.
         """
         if (
-            data[:6] == b"data: "
-            and data[-2:] == b"\n\n"
-            and data.count(10) == 2
-            and 13 not in data
-            and self._head is None
-            and not self._tail
-            and not self._data
-            and not self._event
-            and self._retry is None
-            and self._id == self._committed_id
-            and self._error is None
-            and len(data) - 2 <= self._limit
+            13 in data
+            # Idle: no partial line, event, id or retry pending, and no error.
+            or self._head is not None
+            or self._tail
+            or self._data
+            or self._event
+            or self._retry is not None
+            or self._id != self._committed_id
+            or self._trailing_cr
+            or self._error is not None
         ):
-            return data[6:-2]
-        return None
+            return None
+        limit = self._limit
+        if data.count(10) == 2 and data[-2:] == b"\n\n" and data[:6] == b"data: ":
+            return [data[6:-2]] if len(data) - 2 <= limit else None  # one event, one read
+        end = data.rfind(b"\n\n")
+        if end < 0:
+            return None
+        rest = data[end + 2 :]
+        if len(rest) > limit:
+            return None
+        pieces = data[:end].split(b"\n\n")
+        for piece in pieces:
+            if piece[:6] != b"data: " or 10 in piece or len(piece) > limit:
+                return None
+        if rest:
+            self.decode(rest)  # no blank line in it, so it only buffers
+        return [piece[6:] for piece in pieces]
 
     def flush(self) -> list[ServerSentEvent]:
         """

@@ -485,3 +485,69 @@ def test_any_bytes_match_the_reference_parser(tokens: list[bytes], data: st.Data
     expected = reference(stream)
     assert feed([stream]) == expected
     assert feed(reads) == expected
+
+
+# --- the fast path ---
+
+
+def feed_fast(reads: list[bytes], limit: int = 16 * 1024 * 1024) -> list[str]:
+    """The data of every event, taking `payloads()` where it applies, as the chat flow does."""
+    decoder = SSEDecoder(limit)
+    out: list[str] = []
+    for read in reads:
+        payloads = decoder.payloads(read)
+        if payloads is None:
+            out += [event.data for event in decoder.decode(read) if event.event == "message"]
+        else:
+            out += [payload.decode("utf-8", "replace") for payload in payloads]
+    return out
+
+
+def feed_slow(reads: list[bytes]) -> list[str]:
+    decoder = SSEDecoder()
+    return [e.data for read in reads for e in decoder.decode(read) if e.event == "message"]
+
+
+def test_payloads_take_whole_plain_events_and_buffer_the_rest() -> None:
+    decoder = SSEDecoder()
+    assert decoder.payloads(b"data: a\n\n") is None  # the first read may start with a BOM
+    assert decoder.decode(b"data: a\n\n") == [E(data="a")]
+    assert decoder.payloads(b"data: b\n\n") == [b"b"]
+    assert decoder.payloads(b"data: c\n\ndata: d\n\ndata: e") == [b"c", b"d"]
+    assert decoder.pending == "data: e"
+    assert decoder.payloads(b"\n\n") is None  # something is pending: the general path
+    assert decoder.decode(b"\n\n") == [E(data="e")]
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        b"data: a\r\n\r\n",  # CR line ends
+        b"event: x\ndata: a\n\n",  # another field
+        b"data: a\ndata: b\n\n",  # two data lines
+        b"data:a\n\n",  # no space after the colon
+        b": comment\n\ndata: a\n\n",  # a comment
+        b"data: a\n",  # no blank line yet
+    ],
+)
+def test_payloads_leave_everything_else_to_decode(read: bytes) -> None:
+    decoder = SSEDecoder()
+    decoder.decode(b"data: warm\n\n")
+    assert decoder.payloads(read) is None
+
+
+@given(st.lists(_event, max_size=6), st.sampled_from(["\n", "\r\n"]), st.data())
+def test_the_fast_path_decodes_as_the_general_one(
+    spec: list[tuple[str | None, list[str], str | None, int | None]],
+    newline: str,
+    data: st.DataObject,
+) -> None:
+    lines: list[str] = []
+    for event, data_lines, id, retry in spec:
+        lines += [] if event is None else [f"event: {event}"]
+        lines += [] if id is None else [f"id: {id}"]
+        lines += [] if retry is None else [f"retry: {retry}"]
+        lines += [f"data: {line}" for line in data_lines] + [""]
+    stream = b"data: first\n\n" + "".join(line + newline for line in lines).encode()
+    reads = draw_reads(data, stream)
+    assert feed_fast(reads) == feed_slow(reads) == feed_slow([stream])
