@@ -8,6 +8,7 @@ It does no I/O and never raises on odd input: a bad server gets a best-effort co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .types import ChatCompletion, ChatCompletionChunk
@@ -64,7 +65,7 @@ class ChatAccumulator:
     if its result is wanted). `add()` folds a chunk at once, for callers that always want it.
     """
 
-    __slots__ = ("_choices", "_first", "_folded", "_raw", "usage")
+    __slots__ = ("_choices", "_first", "_folded", "_raw", "push", "usage")
 
     def __init__(self) -> None:
         self.usage: Any = None
@@ -74,6 +75,9 @@ class ChatAccumulator:
         # where thousands of live models doubled the per-chunk cost of a long stream.
         self._raw: list[str | bytes] = []
         self._folded = 0
+        #: Take one chunk's JSON (already validated by the caller) and fold it later: the
+        #: list's own `append`, so the per-chunk cost has no Python call in it.
+        self.push: Callable[[str | bytes], None] = self._raw.append
 
     @property
     def chunks(self) -> list[ChatCompletionChunk]:
@@ -84,10 +88,6 @@ class ChatAccumulator:
     def count(self) -> int:
         """How many chunks were received."""
         return len(self._raw)
-
-    def push(self, raw: str | bytes) -> None:
-        """Take one chunk's JSON (already validated by the caller); fold it later."""
-        self._raw.append(raw)
 
     def add(self, chunk: ChatCompletionChunk, raw: str | bytes | None = None) -> None:
         """Take one chunk and fold it now; `raw` is its JSON, kept for `chunks`."""

@@ -229,7 +229,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
             # The hot path, inline: plain `data` events validated straight from their bytes.
             # Anything unusual goes through `_read_events`, for its error or its text.
             for payload in payloads or ():
-                if payload[:6] == b"[DONE]":
+                if payload.startswith(b"[DONE]"):
                     done = True
                     break
                 try:

@@ -106,11 +106,29 @@ class SSEDecoder:
         self._retry: int | None = None  # set by the current event's block
         self._reconnection_time: int | None = None
         self._error: EventTooLargeError | None = None
+        self._idle = False  # see `decode`
 
     def decode(self, data: bytes) -> list[ServerSentEvent]:
         """
         Feed one read; return the events it completed (possibly `[]`).
         """
+        try:
+            return self._decode(data)
+        finally:
+            # Whether nothing is pending (no partial line, event, id or retry, no error):
+            # kept as a flag because `payloads()` asks it on every read.
+            self._idle = (
+                self._head is None
+                and not self._tail
+                and not self._data
+                and not self._event
+                and self._retry is None
+                and self._id == self._committed_id
+                and not self._trailing_cr
+                and self._error is None
+            )
+
+    def _decode(self, data: bytes) -> list[ServerSentEvent]:
         if self._error is not None:
             raise self._error
         if self._head is not None:
@@ -190,18 +208,7 @@ class SSEDecoder:
         of the next, return those events' data as bytes, buffering the start of the next as
         `decode()` would. Otherwise return `None` having consumed nothing: call `decode()`.
         """
-        if (
-            13 in data
-            # Idle: no partial line, event, id or retry pending, and no error.
-            or self._head is not None
-            or self._tail
-            or self._data
-            or self._event
-            or self._retry is not None
-            or self._id != self._committed_id
-            or self._trailing_cr
-            or self._error is not None
-        ):
+        if not self._idle or 13 in data:
             return None
         limit = self._limit
         if data.count(10) == 2 and data[-2:] == b"\n\n" and data[:6] == b"data: ":
