@@ -268,9 +268,12 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
         # connection goes back to the pool instead of being dropped.
         yield from _drain(response)
     elif not acc.finished:
+        # The event-stream rules drop an event the stream did not finish; say what it held.
+        left = decoder.pending.strip()
+        dropped = f"; it ended inside an event, which was dropped: {left[:200]!r}" if left else ""
         raise StreamInterruptedError(
             f"The stream ended without [DONE] after {acc.count} chunks, "
-            "before every choice had a finish_reason: the answer is truncated",
+            f"before every choice had a finish_reason: the answer is truncated{dropped}",
             text=acc.text,
             chunks=acc.chunks,
             partial=acc.completion(),
