@@ -143,7 +143,7 @@ def test_vcrpy_binary_gzip_body_is_gunzipped(tmp_path: Path) -> None:
                         "Content-Encoding": ["gzip"],
                         "Content-Length": ["999"],
                     },
-                    "body": {"string": gzip.compress(PAYLOAD_BYTES)},
+                    "body": {"string": gzip.compress(PAYLOAD_BYTES, mtime=0)},
                 },
             }
         ],
@@ -173,7 +173,7 @@ def test_old_httpx_binary_content(tmp_path: Path) -> None:
                 "response": {
                     "status_code": 200,
                     "headers": {"content-type": "application/json", "x-num": 7},
-                    "content": gzip.compress(PAYLOAD_BYTES),
+                    "content": gzip.compress(PAYLOAD_BYTES, mtime=0),
                 },
             }
         ]
@@ -181,7 +181,7 @@ def test_old_httpx_binary_content(tmp_path: Path) -> None:
     path = _write(tmp_path, "old.yml", yaml.safe_dump(cassette))
     (response,) = load_file(path)
     # No Content-Encoding was recorded, so the bytes are what the server sent.
-    assert response.body == gzip.compress(PAYLOAD_BYTES)
+    assert response.body == gzip.compress(PAYLOAD_BYTES, mtime=0)
     assert response.headers == [("content-type", "application/json"), ("x-num", "7")]
     assert response.request_body == b"{}"
     assert response.request_path == "/v1/images/generations"
@@ -232,7 +232,7 @@ recorded_with: VCR 6.1.0
 
 def test_ruby_base64_string_binary_tag_and_unknown_tags(tmp_path: Path) -> None:
     sse = b"data: {}\n\ndata: [DONE]\n\n"
-    text = RUBY.replace("{b64}", base64.b64encode(gzip.compress(PAYLOAD_BYTES)).decode())
+    text = RUBY.replace("{b64}", base64.b64encode(gzip.compress(PAYLOAD_BYTES, mtime=0)).decode())
     text = text.replace("{b64_sse}", base64.b64encode(sse).decode())
     first, second = load_file(_write(tmp_path, "ruby.yml", text))
     assert first.body == PAYLOAD_BYTES

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from subprocesses import restore_sigint
+
 #: `python -m amigochat_sdk` and the installed console script: the two ways in.
 MODULE = [sys.executable, "-m", "amigochat_sdk"]
 SCRIPT = [str(Path(sys.executable).with_name("amigochat"))]
@@ -52,6 +54,7 @@ def spawn(*args: str, **options: Any) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env(),
+        preexec_fn=restore_sigint,
         **options,
     )
 
@@ -78,7 +81,13 @@ class Terminal:
             streams.update(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
         else:
             streams.update(stdin=slave, stdout=slave)
-        self.proc = subprocess.Popen([*MODULE, *args], env=env(), start_new_session=True, **streams)
+        self.proc = subprocess.Popen(
+            [*MODULE, *args],
+            env=env(),
+            start_new_session=True,
+            preexec_fn=restore_sigint,
+            **streams,
+        )
         os.close(slave)
         self.seen = b""
 

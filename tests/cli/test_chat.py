@@ -210,11 +210,11 @@ def test_ctrl_c_mid_stream_exits_130(amigochat_server: ReferenceServer) -> None:
         assert os.read(proc.stdout.fileno(), 1024) == b"You "
         started = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
     assert proc.returncode == 130
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # the stall lasts 20 s: it did not wait it out
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
     assert out == b"\n"  # the partial line is ended, nothing else
 

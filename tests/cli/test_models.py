@@ -9,6 +9,7 @@ import signal
 import subprocess
 
 import pytest
+from subprocesses import restore_sigint
 
 from .helpers import MODULE, REPLY, SCRIPT, env, run
 
@@ -50,6 +51,7 @@ def test_serve_prints_its_url_and_stops_on_ctrl_c() -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env(),
+        preexec_fn=restore_sigint,
     )
     try:
         assert proc.stdout is not None
@@ -58,7 +60,7 @@ def test_serve_prints_its_url_and_stops_on_ctrl_c() -> None:
         result = run("--base-url", url, "chat", "Hi")
         assert result.stdout == REPLY.format("Hi", 1) + "\n"
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
+        _, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
     assert proc.returncode == 0

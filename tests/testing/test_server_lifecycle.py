@@ -14,6 +14,7 @@ import time
 
 import httpx
 import pytest
+from subprocesses import restore_sigint
 
 from amigochat_sdk.testing import ReferenceServer, ServerOptions, serve
 
@@ -101,6 +102,7 @@ def test_command_line_serves_until_sigint() -> None:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=restore_sigint,
     )
     try:
         assert process.stdout is not None
