@@ -117,6 +117,7 @@ class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
 
     def close(self) -> None:
         """Stop reading and release the connection."""
+        self._items = ()
         self._driver.close()
 
     def __enter__(self) -> Stream[ChunkT]:
@@ -188,6 +189,7 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
 
     async def aclose(self) -> None:
         """Stop reading and release the connection."""
+        self._items = ()
         await self._driver.aclose()
 
     async def close(self) -> None:
