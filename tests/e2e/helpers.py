@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import httpx
+from client.helpers import StreamHandle as BaseStreamHandle
 
 from amigochat_sdk import AsyncClient, AsyncStream, Client, Stream
 from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk, Image, ImagesResponse
@@ -43,7 +43,7 @@ def text_of_events(count: int, text: str = "Hello") -> str:
     return reply_to(text)[: PIECE * max(count - 1, 0)]
 
 
-class StreamHandle:
+class StreamHandle(BaseStreamHandle):
     """
     `Stream` or `AsyncStream` behind one set of coroutines. `seen` holds every content piece of
     the first choice handed to the user, in order, even when the stream ends in an error.
@@ -52,63 +52,25 @@ class StreamHandle:
     def __init__(
         self, stream: Stream[ChatCompletionChunk] | AsyncStream[ChatCompletionChunk]
     ) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self.seen: list[str] = []
         self.chunks: list[ChatCompletionChunk] = []
 
-    def _keep(self, chunk: ChatCompletionChunk) -> ChatCompletionChunk:
-        self.chunks.append(chunk)
-        for choice in chunk.choices:
-            if choice.index == 0 and choice.delta.content:
-                self.seen.append(choice.delta.content)
-        return chunk
-
     async def next(self) -> ChatCompletionChunk | None:
-        """The next chunk, or `None` at the end."""
-        if isinstance(self.stream, Stream):
-            chunk = next(self.stream, None)
-        else:
-            try:
-                chunk = await self.stream.__anext__()
-            except StopAsyncIteration:
-                chunk = None
-        return None if chunk is None else self._keep(chunk)
+        """The next chunk, or `None` at the end; kept in `chunks` and `seen`."""
+        chunk = await super().next()
+        if chunk is not None:
+            self.chunks.append(chunk)
+            for choice in chunk.choices:
+                if choice.index == 0 and choice.delta.content:
+                    self.seen.append(choice.delta.content)
+        return chunk
 
     async def read(self) -> str:
         """Read to the end; return the text seen (also on the way to an error, in `seen`)."""
         while await self.next() is not None:
             pass
         return "".join(self.seen)
-
-    async def final(self) -> ChatCompletion:
-        if isinstance(self.stream, Stream):
-            return self.stream.get_final_completion()
-        return await self.stream.get_final_completion()
-
-    async def close(self) -> None:
-        if isinstance(self.stream, Stream):
-            self.stream.close()
-        else:
-            await self.stream.aclose()
-
-    async def __aenter__(self) -> StreamHandle:
-        """`with stream:` or `async with stream:`, as a user writes it."""
-        if isinstance(self.stream, Stream):
-            self.stream.__enter__()
-        else:
-            await self.stream.__aenter__()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if isinstance(self.stream, Stream):
-            self.stream.__exit__(exc_type, exc, tb)
-        else:
-            await self.stream.__aexit__(exc_type, exc, tb)
 
 
 def _local_port(response: httpx.Response) -> int | None:
