@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from client.helpers import Api, Pieces
 from traffic import RecordedResponse, cassette_files, load
 
 from amigochat_sdk import (
@@ -27,36 +26,15 @@ from amigochat_sdk import (
 )
 from amigochat_sdk.types import ChatCompletion
 
+from .helpers import Api, Pieces
+
 pytestmark = pytest.mark.anyio
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FILES = [path.name for path in cassette_files()]
 
 
-@pytest.fixture(params=["sync", "asyncio", "trio"])
-def flavor(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
-
-
-@pytest.fixture
-def anyio_backend(flavor: str) -> str:
-    return "trio" if flavor == "trio" else "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    async def asleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    monkeypatch.setattr("amigochat_sdk._client.time.sleep", sleep)
-    monkeypatch.setattr("amigochat_sdk._client._sleep", asleep)
-    return slept
+# `flavor`, `anyio_backend` and the recorded `sleeps` come from this folder's conftest.
 
 
 def kind_of(recorded: RecordedResponse) -> str:
