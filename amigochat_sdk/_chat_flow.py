@@ -38,8 +38,8 @@ from ._exceptions import (
     StreamDecodeError,
     StreamInterruptedError,
     StreamServerError,
-    extract_message,
 )
+from ._messages import extract_message
 from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 

@@ -35,8 +35,8 @@ from ._constants import (
     NotGiven,
 )
 from ._core import RECEIVE, Close, Config, Done, Flow, Send, Sleep
-from ._exceptions import add_secret
 from ._exports import public
+from ._messages import add_secret
 from ._retry import RetryPolicy
 from ._version import __version__
 

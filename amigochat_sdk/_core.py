@@ -29,10 +29,9 @@ from ._exceptions import (
     APIDecodeError,
     APIResponseValidationError,
     APITimeoutError,
-    is_quota_message,
     make_status_error,
-    redact,
 )
+from ._messages import is_quota_message, redact
 from ._retry import RetryPolicy, decide_after_exception, decide_after_status, fits_deadline
 
 __all__ = [
