@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -20,13 +21,13 @@ REPO = Path(__file__).resolve().parents[1]
 FRAMING = {"content-encoding", "content-length", "transfer-encoding"}
 
 
-def test_traffic_dir_is_beside_the_repo() -> None:
-    assert traffic_dir().resolve() == (REPO.parent / "shared" / "traffic").resolve()
+def test_traffic_dir_is_inside_the_repo() -> None:
+    assert traffic_dir() == REPO / "tests" / "traffic"
 
 
 def test_missing_folder_fails_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(traffic, "__file__", str(tmp_path / "repo" / "tests" / "traffic.py"))
-    with pytest.raises(FileNotFoundError, match="shared"):
+    with pytest.raises(FileNotFoundError, match="recorded traffic not found"):
         traffic_dir()
     with pytest.raises(FileNotFoundError):
         load_all()
@@ -43,10 +44,25 @@ def test_every_file_is_loaded() -> None:
         assert indexes == list(range(len(indexes))), name
 
 
-def test_the_readme_table_matches_the_folder() -> None:
+def test_the_readme_tables_match_the_folder() -> None:
     readme = (traffic_dir() / "README.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^\| (\S+\.ya?ml) \|", readme, flags=re.MULTILINE))
-    assert listed == {p.name for p in cassette_files()}
+    names = re.findall(r"^\| (\S+\.ya?ml) \|", readme, flags=re.MULTILINE)
+    on_disk = sorted(p.name for p in cassette_files())
+    assert sorted(names) == sorted(on_disk * 2)  # once in "what", once in "where from"
+
+
+def test_each_file_is_the_recorded_copy_byte_for_byte() -> None:
+    readme = (traffic_dir() / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| (\S+\.ya?ml) \| \[\S+\]\(https://github\.com/\S+\) \| `[^`]+` \| `[0-9a-f]{12}` "
+        r"\| `([0-9a-f]{40})` \| [^|]+ \|$",
+        readme,
+        flags=re.MULTILINE,
+    )
+    assert sorted(name for name, _ in rows) == sorted(p.name for p in cassette_files())
+    for name, blob in rows:
+        data = (traffic_dir() / name).read_bytes()
+        assert hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob, name
 
 
 @pytest.mark.parametrize("response", load_all(), ids=lambda r: f"{r.name}[{r.index}]")
@@ -119,7 +135,7 @@ def test_request_bodies() -> None:
     assert chat.request_path == "/v1/chat/completions"
 
 
-# Synthetic cassettes for what the shared folder does not hold today.
+# Synthetic cassettes for what the recorded traffic does not hold today.
 
 PAYLOAD = {"id": "chatcmpl-1", "object": "chat.completion", "choices": []}
 PAYLOAD_BYTES = json.dumps(PAYLOAD).encode()

@@ -1,5 +1,5 @@
 """
-Every recorded response in `../shared/traffic/` parses with the generated models, through the
+Every recorded response in `tests/traffic/` parses with the generated models, through the
 SDK's SSE decoder, and the text the models reassemble equals what an independent reading of the
 same bytes (plain `json`, line by line) finds.
 """

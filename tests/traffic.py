@@ -1,5 +1,5 @@
 """
-Load the recorded HTTP traffic in `../shared/traffic/` (next to the repo) as plain responses.
+Load the recorded HTTP traffic in `tests/traffic/` as plain responses.
 
 Rule: bodies come out as the bytes a client reads after content decoding. A `!!binary` body is
 gunzipped when it is gzip; `Content-Encoding`, `Content-Length` and `Transfer-Encoding`
@@ -100,13 +100,11 @@ _CassetteLoader.add_constructor(None, _construct_untagged)
 
 def traffic_dir() -> Path:
     """
-    `../shared/traffic/` relative to the repo root; a missing folder is an error, never a skip.
+    `tests/traffic/`, beside this module; a missing folder is an error, never a skip.
     """
-    path = Path(__file__).resolve().parents[1] / ".." / "shared" / "traffic"
+    path = Path(__file__).resolve().parent / "traffic"
     if not path.is_dir():
-        raise FileNotFoundError(
-            f"recorded traffic not found at {path}: the `shared` folder must sit beside the repo"
-        )
+        raise FileNotFoundError(f"recorded traffic not found at {path}")
     return path
 
 

@@ -1,5 +1,5 @@
 """
-Replay every recorded interaction in `../shared/traffic/` through the public clients.
+Replay every recorded interaction in `tests/traffic/` through the public clients.
 
 Each response goes out through `httpx.MockTransport`, whole and in small random pieces, to
 `Client` and to `AsyncClient` on asyncio and trio. What the SDK hands back is compared with
