@@ -3,10 +3,12 @@ Every exception the SDK raises, and the one place that turns an error response i
 
 Rule: only `make_status_error` picks a status error class (from `STATUS_ERRORS`); the text of
 a message comes from `_messages.py`. Every message passes through `redact`, so no token ever
-reaches a message, and no message carries more than a line of server text.
+reaches a message, and no message carries more than a line of server text. Every exception
+pickles (to cross a process pool) without the request's credentials.
 
 ```
 AmigoChatError
+├── InvalidInputError                       also a ValueError; raised before anything is sent
 └── APIError
     ├── APIConnectionError
     │   └── APITimeoutError
@@ -67,6 +69,7 @@ __all__ = [
     "CloudflareBlockedError",
     "ConflictError",
     "InternalServerError",
+    "InvalidInputError",
     "NotAcceptableError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -74,6 +77,7 @@ __all__ = [
     "RateLimitError",
     "STATUS_ERRORS",
     "add_secret",
+    "cloudflare_error",
     "StreamDecodeError",
     "StreamInterruptedError",
     "StreamServerError",
@@ -90,6 +94,72 @@ __all__ = [
 
 class AmigoChatError(Exception):
     """Root of everything the SDK raises: `except AmigoChatError` catches them all."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments defeat `Exception`'s pickling (it calls `cls(*args)`), and a
+        # request's headers hold the API key: rebuild from `args` and cleaned attributes.
+        state = {name: _picklable(value) for name, value in self.__dict__.items()}
+        return _rebuild, (type(self), self.args), state
+
+
+class InvalidInputError(AmigoChatError, ValueError):
+    """
+    Raised before anything is sent, for an input that cannot go on the wire: a header value
+    with a line break or a non-ASCII character (the API key included), `extra_body` with `NaN`,
+    an image with neither `url` nor `b64_json`. The message names the input, never its value.
+    """
+
+
+def _rebuild(cls: type[AmigoChatError], args: tuple[Any, ...]) -> AmigoChatError:
+    error = cls.__new__(cls, *args)
+    Exception.__init__(error, *args)
+    return error
+
+
+# Credentials (and what a server sets with them) never travel in a pickle.
+_PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+
+# A copied response holds its decoded body: the framing headers no longer describe it.
+_FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _safe_headers(
+    headers: httpx.Headers, skip: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    drop = _PRIVATE_HEADERS | skip
+    return [(k, redact(v)) for k, v in headers.items() if k.lower() not in drop]
+
+
+def _safe_request(request: httpx.Request) -> httpx.Request:
+    return httpx.Request(
+        request.method, redact(str(request.url)), headers=_safe_headers(request.headers)
+    )
+
+
+def _picklable(value: object, depth: int = 0) -> object:
+    """
+    `value` with the request and response replaced by copies free of credentials, and the
+    server's text (bodies, errors) redacted: a server may echo the key it was sent.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if depth < 100 and isinstance(value, (list, tuple)):
+        return type(value)(_picklable(item, depth + 1) for item in value)
+    if depth < 100 and isinstance(value, dict):
+        return {key: _picklable(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, httpx.Request):
+        return _safe_request(value)
+    if isinstance(value, httpx.Response):
+        request = _request_of(value)
+        content = getattr(value, "_content", None)  # only a body already read travels
+        return httpx.Response(
+            value.status_code,
+            headers=_safe_headers(value.headers, _FRAMING_HEADERS),
+            content=content,
+            request=None if request is None else _safe_request(request),
+        )
+    return value
 
 
 class APIError(AmigoChatError):
@@ -352,6 +422,19 @@ def make_status_error(response: httpx.Response, body: bytes) -> APIStatusError:
     if blocked is not None:
         return CloudflareBlockedError(prefix + blocked, response=response, body=parsed)
     return status_error_class(status)(prefix + message, response=response, body=parsed)
+
+
+def cloudflare_error(response: httpx.Response, body: bytes) -> CloudflareBlockedError | None:
+    """
+    The error for a Cloudflare block or challenge page, whatever the status (a 200 included),
+    else `None`: for bodies that are not the answer a flow expected.
+    """
+    _, parsed = extract_message(body, response.headers.get("content-type"))
+    blocked = cloudflare_block(parsed, response.status_code, response.headers)
+    if blocked is None:
+        return None
+    prefix = f"Error code: {response.status_code} - "
+    return CloudflareBlockedError(prefix + blocked, response=response, body=parsed)
 
 
 public(globals(), __all__)

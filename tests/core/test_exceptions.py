@@ -627,3 +627,67 @@ def test_a_response_without_a_request_still_maps() -> None:
     assert type(error) is NotFoundError
     assert error.request is None
     assert error.message == "Error code: 404 - Cannot POST /v1/nope"
+
+
+# --- pickling ---------------------------------------------------------------------------------
+
+
+def every_kind_of_error() -> list[AmigoChatError]:
+    """One instance of every class, built the way the SDK builds it."""
+    quota = response(429, json.dumps({"message": QUOTA}), x_request_id="req-q")
+    blocked = response(403, CLOUDFLARE_PAGE, "text/html", cf_ray=f"{RAY}-FRA")
+    statuses = [
+        error_for(status, {"error": {"message": "no"}}, x_request_id="req-s")
+        for status in (400, 401, 403, 404, 406, 409, 422, 429, 500, 418)
+    ]
+    request = response(200).request
+    return [
+        AmigoChatError("plain"),
+        exceptions_module.InvalidInputError("The header 'x' in extra_headers holds a line break"),
+        APIError("base", request=request, body={"a": 1}),
+        APIConnectionError("dropped", request=request),
+        APITimeoutError(request=request),
+        *statuses,
+        make_status_error(quota, quota.content),
+        make_status_error(blocked, blocked.content),
+        APIResponseValidationError(response=response(200, b"[1]"), body=[1]),
+        APIDecodeError("bad JSON", data=b"{", request=request),
+        APIStreamError("stream", text="abc", request=request),
+        StreamInterruptedError("cut", text="Hel", request=request),
+        StreamServerError(error={"error": {"message": "boom", "code": 7}}, text="x"),
+        StreamDecodeError("malformed", data="{", text="so far", request=request),
+    ]
+
+
+def test_every_error_round_trips_through_pickle_without_the_key() -> None:
+    import pickle
+
+    errors = every_kind_of_error()
+    kinds = {type(error) for error in errors}
+    assert kinds == set(defined_exceptions().values())
+    for error in errors:
+        data = pickle.dumps(error)
+        assert b"sk-live-secret-key" not in data, type(error)
+        copy = pickle.loads(data)
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert copy.args == error.args
+        for name in (
+            "message",
+            "status_code",
+            "body",
+            "request_id",
+            "retry_after",
+            "text",
+            "data",
+            "code",
+            "error",
+            "resets_at",
+        ):
+            assert getattr(copy, name, None) == getattr(error, name, None), (type(error), name)
+        request = getattr(error, "request", None)
+        if request is not None:
+            assert copy.request.url == request.url
+            assert "authorization" not in copy.request.headers
+    ray = next(e for e in errors if isinstance(e, CloudflareBlockedError))
+    assert pickle.loads(pickle.dumps(ray)).ray_id == RAY
