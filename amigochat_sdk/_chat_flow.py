@@ -10,7 +10,6 @@ repeated or dropped. No I/O here, as in `_core`.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -38,7 +37,9 @@ from ._exceptions import (
     StreamDecodeError,
     StreamInterruptedError,
     StreamServerError,
+    cloudflare_error,
 )
+from ._inputs import parse_json
 from ._messages import extract_message
 from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
@@ -149,6 +150,8 @@ def _open(response: httpx.Response, attempts: Attempts) -> Flow[Any]:
             body = seen.lstrip()
             if body[:1] in (b"{", b"["):  # JSON labelled as an event stream
                 return parse_completion(response, seen)
+            if blocked := cloudflare_error(response, seen):
+                raise blocked
             if body and "event-stream" not in content_type and not body.startswith(_SSE_STARTS):
                 message, parsed = extract_message(seen, content_type)
                 raise APIResponseValidationError(
@@ -341,7 +344,7 @@ def _pending_done(pending: str) -> bool:
 
 def _server_error(data: str, acc: ChatAccumulator, request: httpx.Request) -> StreamServerError:
     try:
-        error: object = json.loads(data)
+        error: object = parse_json(data)
     except ValueError:
         error = data
     return StreamServerError(
@@ -354,7 +357,7 @@ def _chunk_error(
 ) -> Exception:
     if exc.errors()[0]["type"] != "json_invalid":
         try:
-            parsed = json.loads(data)
+            parsed = parse_json(data)
         except ValueError:
             parsed = None
         if isinstance(parsed, dict) and "error" in parsed:

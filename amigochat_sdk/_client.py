@@ -36,6 +36,7 @@ from ._constants import (
 )
 from ._core import RECEIVE, Close, Config, Done, Flow, Send, Sleep
 from ._exports import public
+from ._inputs import check_api_key, check_headers
 from ._messages import add_secret
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -229,9 +230,17 @@ class _BaseClient:
             if http_client.timeout != _HTTPX_DEFAULT_TIMEOUT:
                 default_timeout = http_client.timeout
         headers.update(options.get("default_headers") or {})
+        secret = None
         if api_key:
+            # Refused here, before a transport error can echo it in a message or traceback.
+            check_api_key(api_key)
             headers["authorization"] = f"Bearer {api_key}"
-            add_secret(api_key)
+            secret = add_secret(api_key)
+        device_uuid = options.get("device_uuid") or str(uuid.uuid4())
+        check_headers(
+            {**headers, "x-device-uuid": device_uuid},
+            "the client's headers (default_headers, http_client or a device option)",
+        )
         self.api_key = api_key
         self.base_url = base
         self.max_retries = options.get("max_retries", DEFAULT_MAX_RETRIES)
@@ -243,11 +252,12 @@ class _BaseClient:
                 max_retry_after=options.get("max_retry_after", 60.0),
             ),
             headers=headers,
-            device_uuid=options.get("device_uuid") or str(uuid.uuid4()),
+            device_uuid=device_uuid,
             first_chunk_timeout=options.get("first_chunk_timeout"),
             deadline=options.get("deadline"),
             max_event_size=options.get("max_event_size", 16 * 1024 * 1024),
             rng=random.Random(),
+            secret=secret,
         )
 
         http = options.get("http_client")

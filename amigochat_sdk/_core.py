@@ -29,8 +29,10 @@ from ._exceptions import (
     APIDecodeError,
     APIResponseValidationError,
     APITimeoutError,
+    cloudflare_error,
     make_status_error,
 )
+from ._inputs import check_headers, dump_json, parse_json
 from ._messages import is_quota_message, redact
 from ._retry import RetryPolicy, decide_after_exception, decide_after_status, fits_deadline
 
@@ -136,6 +138,8 @@ class Config:
     max_event_size: int = 16 * 1024 * 1024
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
+    #: Keeps the key registered for redaction while anything (a client, a stream) uses it.
+    secret: object = field(default=None, repr=False, compare=False)
     # Built once, not per request: normalising headers and parsing URLs is most of what a
     # small request costs on top of httpx.
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -365,7 +369,9 @@ def build_json_call(
     body.setdefault("chatId", str(uuid.uuid4()))
     content = model_class.model_validate(body).model_dump_json(exclude_none=True)
     if extra_body:
-        content = json.dumps({**json.loads(content), **extra_body}, separators=(",", ":"))
+        content = dump_json({**json.loads(content), **extra_body}, "extra_body")
+    if extra_headers:
+        check_headers(extra_headers, "extra_headers")
     return Call(
         "POST",
         config.base_url + path,
@@ -382,8 +388,11 @@ def load_json(response: httpx.Response, body: bytes, *shape_keys: str) -> Any:
     (`error`, `detail`, or a NestJS `message`) is mapped like any error status.
     """
     try:
-        data = json.loads(body)
+        data = parse_json(body)
     except ValueError:
+        blocked = cloudflare_error(response, body)
+        if blocked is not None:
+            raise blocked from None
         raise APIDecodeError(
             "The response is not valid JSON", data=body, request=response.request
         ) from None

@@ -3,7 +3,8 @@ Image generation: the request body, the answer in any of its shapes, and image d
 
 Rule: every answer becomes an `ImagesResponse`; the 2025 `{"imageUrl": ...}` shape is
 normalised to `data=[Image(url=...)]`. Downloads reuse the retry flow, and the API key is sent
-only to the API's own host, never to wherever an image URL points. No I/O here, as in `_core`.
+only to the API's own origin (scheme, host and port), never to wherever an image URL points.
+No I/O here, as in `_core`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ._core import (
     retrying,
     validate_body,
 )
-from ._exceptions import APIDecodeError
+from ._exceptions import APIDecodeError, InvalidInputError, cloudflare_error
 from .types import Image, ImageGenerationRequest, ImagesResponse
 
 __all__ = ["build_image_call", "download_flow", "image_flow", "parse_images"]
@@ -111,10 +112,31 @@ def download_flow(config: Config, image: Image, timeout: httpx.Timeout | None) -
     if image.b64_json:
         return decode_b64(image)
     if not image.url:
-        raise ValueError("This image has neither a url nor b64_json")
+        raise InvalidInputError("This image has neither a url nor b64_json")
     url = urljoin(config.base_url + "/", image.url)
     if url.startswith("data:"):
         return decode_b64(Image(b64_json=url.partition(",")[2]))
-    same_host = urlsplit(url).netloc == urlsplit(config.base_url).netloc
-    call = Call("GET", url, timeout=timeout, accept="image/*", anonymous=not same_host)
-    return (yield from retrying(Attempts(config, call), read_body))
+    anonymous = _origin(url) != _origin(config.base_url)
+    call = Call("GET", url, timeout=timeout, accept="image/*", anonymous=anonymous)
+    attempts = Attempts(config, call)
+    body = yield from retrying(attempts, read_body)
+    response = attempts.last_response
+    assert response is not None  # set by `retrying` before any body is read
+    if body[:1] == b"<" or "html" in response.headers.get("content-type", ""):
+        if blocked := cloudflare_error(response, body):
+            raise blocked
+    return body
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port, the default port spelled out: where the key may go."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: no origin matches it
+        return scheme, "", -1
+    return scheme, (parts.hostname or ""), port or _DEFAULT_PORTS.get(scheme)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}

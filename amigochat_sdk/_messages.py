@@ -13,11 +13,13 @@ import email.utils
 import html
 import json
 import re
+import weakref
 from collections.abc import Mapping
 
 import httpx
 
 __all__ = [
+    "Secret",
     "add_secret",
     "cloudflare_block",
     "error_from_event",
@@ -53,22 +55,42 @@ _RAY_IN_PAGE = re.compile(r"Ray ID:\s*(?:<[^<>]*>\s*)*([0-9a-f]{8,32})\b", re.I)
 _RAY_HEADER = re.compile(r"[0-9A-Za-z]{1,32}")
 
 
-# The API keys of the clients made in this process: a key of any shape is hidden too.
-_KNOWN_SECRETS: set[str] = set()
+class Secret:
+    """A secret that `redact` hides, whatever its shape, for as long as this object lives."""
+
+    __slots__ = ("__weakref__", "value")
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "Secret('[REDACTED]')"
 
 
-def add_secret(secret: str) -> None:
-    """Make `redact` hide `secret` wherever it appears, whatever its shape."""
-    if len(secret) >= 4:
-        _KNOWN_SECRETS.add(secret)
+# The keys of the clients alive in this process, weakly: a multi-tenant server that makes a
+# client per user must not keep every key it ever saw, nor pay for them in every message.
+_KNOWN_SECRETS: weakref.WeakValueDictionary[str, Secret] = weakref.WeakValueDictionary()
+
+
+def add_secret(secret: str) -> Secret | None:
+    """
+    Make `redact` hide `secret` while the returned object lives (clients keep it in their
+    settings); `None` for a secret too short to hide without mangling ordinary text.
+    """
+    if len(secret) < 4:
+        return None
+    held = _KNOWN_SECRETS.get(secret)
+    if held is None:
+        held = _KNOWN_SECRETS[secret] = Secret(secret)
+    return held
 
 
 def redact(text: str) -> str:
     """
-    Replace anything that looks like a credential (`Bearer …`, `sk-…`, a JWT) and every API
-    key a client was given with a mark.
+    Replace anything that looks like a credential (`Bearer …`, `sk-…`, a JWT) and the API key
+    of every live client with a mark.
     """
-    for secret in _KNOWN_SECRETS:
+    for secret in list(_KNOWN_SECRETS.keys()):
         if secret in text:
             text = text.replace(secret, "[REDACTED]")
     for pattern, replacement in _SECRETS:
