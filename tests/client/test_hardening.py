@@ -16,6 +16,7 @@ import amigochat_sdk._messages as messages_module
 from amigochat_sdk import (
     AmigoChatError,
     APIDecodeError,
+    APIStreamError,
     AsyncClient,
     BadRequestError,
     Client,
@@ -102,13 +103,15 @@ async def test_extra_body_with_nan_or_infinity_is_refused_before_sending(
 # --- bodies no parser survives ----------------------------------------------------------------
 
 
-async def test_deeply_nested_json_is_a_decode_error_everywhere(flavor: str) -> None:
-    for content_type in ("application/json", None):
-        api = Api(flavor, lambda _, ct=content_type: response(201, [DEEP], content_type=ct))
-        with pytest.raises(APIDecodeError, match="not valid JSON"):
-            await api.create()
-        with pytest.raises(APIDecodeError, match="not valid JSON"):
-            await api.generate()
+@pytest.mark.parametrize("content_type", ["application/json", None])
+async def test_deeply_nested_json_is_a_decode_error_everywhere(
+    flavor: str, content_type: str | None
+) -> None:
+    api = Api(flavor, lambda _: response(201, [DEEP], content_type=content_type))
+    with pytest.raises(APIDecodeError, match="not valid JSON"):
+        await api.create()
+    with pytest.raises(APIDecodeError, match="not valid JSON"):
+        await api.generate()
 
 
 async def test_deeply_nested_json_in_an_error_body_keeps_the_status(flavor: str) -> None:
@@ -118,15 +121,21 @@ async def test_deeply_nested_json_in_an_error_body_keeps_the_status(flavor: str)
     assert info.value.status_code == 400
 
 
-async def test_deeply_nested_json_inside_a_stream_is_a_stream_error(flavor: str) -> None:
-    deep_error = b"event: error\ndata: " + DEEP + b"\n\n"
-    deep_chunk = b"data: " + DEEP + b"\n\n"
-    for tail, expected in ((deep_error, StreamServerError), (deep_chunk, StreamDecodeError)):
-        api = Api(flavor, lambda _, tail=tail: sse_response(chunk_event("Hi"), tail))
-        stream = await api.stream()
-        with pytest.raises(expected) as info:
-            await stream.all()
-        assert info.value.text == "Hi"
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        (b"event: error\ndata: " + DEEP + b"\n\n", StreamServerError),
+        (b"data: " + DEEP + b"\n\n", StreamDecodeError),
+    ],
+)
+async def test_deeply_nested_json_inside_a_stream_is_a_stream_error(
+    flavor: str, tail: bytes, expected: type[APIStreamError]
+) -> None:
+    api = Api(flavor, lambda _: sse_response(chunk_event("Hi"), tail))
+    stream = await api.stream()
+    with pytest.raises(expected) as info:
+        await stream.all()
+    assert info.value.text == "Hi"
 
 
 async def test_an_image_with_neither_url_nor_b64_json_is_an_sdk_error(flavor: str) -> None:

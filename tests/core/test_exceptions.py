@@ -687,6 +687,7 @@ def test_every_error_round_trips_through_pickle_without_the_key() -> None:
             assert getattr(copy, name, None) == getattr(error, name, None), (type(error), name)
         request = getattr(error, "request", None)
         if request is not None:
+            assert isinstance(copy, APIError) and copy.request is not None
             assert copy.request.url == request.url
             assert "authorization" not in copy.request.headers
     ray = next(e for e in errors if isinstance(e, CloudflareBlockedError))
