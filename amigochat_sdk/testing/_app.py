@@ -54,6 +54,7 @@ __all__ = ["ReferenceApp", "create_app", "find_spec"]
 
 _Produce = Callable[[Request, bytes, Fault, int], Reply]
 _MAX_FILES = 4096
+_DISCARD_FACTOR = 8  # how much of a too-large body is read and dropped before answering 413
 
 
 def find_spec(explicit: str | None = None) -> Path | None:
@@ -68,6 +69,27 @@ def find_spec(explicit: str | None = None) -> Path | None:
 
 def _plain(reply: Reply) -> Response:
     return Response(reply.body, reply.status, media_type=reply.content_type)
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """
+    The body, or `None` when it is over `limit` bytes. The rest of a large body is read and
+    dropped (up to a bound), so the client gets to read the 413 instead of a reset connection.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit * _DISCARD_FACTOR:
+        return None  # refused without reading; the connection will not be reused
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size <= limit:
+            parts.append(part)
+        elif parts:
+            parts.clear()  # over the limit: drop what was kept, read on to the end
+        if size > limit * _DISCARD_FACTOR:
+            break
+    return b"".join(parts) if size <= limit else None
 
 
 class ReferenceApp:
@@ -115,7 +137,11 @@ class ReferenceApp:
     # ------------------------------------------------------------------ the /v1 pipeline
 
     async def _v1(self, request: Request, produce: _Produce, *, auth: bool = True) -> Response:
-        body = await request.body()
+        body = await _read_body(request, self.options.max_body_size)
+        if body is None:
+            limit = self.options.max_body_size
+            too_large = nest_error(413, f"request entity too large (more than {limit} bytes)")
+            return _plain(too_large)
         headers: dict[str, str] = {}
         for name, value in request.headers.items():
             headers[name] = f"{headers[name]}, {value}" if name in headers else value

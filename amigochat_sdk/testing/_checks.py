@@ -70,6 +70,8 @@ def validate(model: type[_M], body: bytes, *, strict: bool) -> _M | Reply:
         data = json.loads(body, parse_float=_number)
     except ValueError as exc:
         return nest_error(400, f"Unexpected token in JSON: {exc}")
+    except RecursionError:
+        return nest_error(400, "JSON nested too deep")
     if not isinstance(data, dict):
         return nest_error(400, ["request body must be a JSON object"])
     known = {key: value for key, value in data.items() if key in model.model_fields}

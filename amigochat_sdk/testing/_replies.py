@@ -8,7 +8,9 @@ The reply to a conversation is `You said: "<last user text>". This conversation 
 message(s).`, where the user text joins the text parts of list content with a space. With `n > 1`
 each choice is prefixed `[i] `. Tokens are words (`str.split`): prompt tokens count every
 message's text, completion tokens every choice's reply. `max_tokens` cuts the reply to that many
-words (`finish_reason: "length"`); `stop` cuts it before the first stop sequence.
+words (`finish_reason: "length"`); `stop` cuts it before the first stop sequence. A stream sends
+each choice's text in `chunk_size` pieces, but in no more than `MAX_PIECES` pieces: a longer
+text gets longer ones.
 
 Tool calls: with `tools`, a `tool_choice` other than `none`, and a last message from the user that
 says "weather" (or `tool_choice: "required"` or a named function), each choice calls the chosen
@@ -38,9 +40,18 @@ from amigochat_sdk.types import (
     TextContentPart,
 )
 
-__all__ = ["TOOL_ARGUMENTS", "Draft", "completion", "draft", "reply_text", "stream_chunks"]
+__all__ = [
+    "MAX_PIECES",
+    "TOOL_ARGUMENTS",
+    "Draft",
+    "completion",
+    "draft",
+    "reply_text",
+    "stream_chunks",
+]
 
 TOOL_ARGUMENTS = '{"city": "Paris"}'
+MAX_PIECES = 4096
 _WEATHER = re.compile(r"\bweather\b", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 FINGERPRINT = "fp_amigochat_reference"
@@ -169,6 +180,9 @@ def completion(draft: Draft, *, id: str, created: int, model: str) -> ChatComple
 
 
 def _pieces(text: str, size: int) -> list[str]:
+    # Bigger pieces for a long reply, so a stream's memory grows with its text, not with a
+    # chunk object per few characters (a 1 MB message echoed in 4-character chunks took 850 MB).
+    size = max(size, -(-len(text) // MAX_PIECES))
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 

@@ -36,6 +36,8 @@ class ServerOptions:
       ignored; the spec's request schemas are closed, so conformance tests turn this on.
     - `success_status`: 201 like the real service; some deployments answer 200.
     - `spec_path`: the OpenAPI file served at `/openapi.yaml` (default: found next to the package).
+    - `max_body_size`: the largest request body in bytes (10 MiB); a larger one is answered 413
+      with a NestJS body ("request entity too large", as body-parser says it) and not logged.
     """
 
     api_key: str | None = None
@@ -46,6 +48,7 @@ class ServerOptions:
     reject_unknown_fields: bool = False
     success_status: int = 201
     spec_path: str | None = None
+    max_body_size: int = 10 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.json_shape not in get_args(ChatShape):
@@ -56,6 +59,8 @@ class ServerOptions:
             raise ValueError("chunk_size must be at least 1")
         if not 200 <= self.success_status <= 299:
             raise ValueError("success_status must be a 2xx status")
+        if self.max_body_size < 0:
+            raise ValueError("max_body_size must not be negative")
 
 
 @dataclass(frozen=True)
