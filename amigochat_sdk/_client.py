@@ -141,8 +141,20 @@ async def _adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[An
         yield Done(stop.value)
     finally:
         if response is not None:
-            await response.aclose()
+            await _aclose(response)
         flow.close()
+
+
+async def _aclose(response: httpx.Response) -> None:
+    # Shielded: a cancelled task must still give its connection back (or close it), else the
+    # pool keeps a connection bound to a response nobody reads. Bounded, so it cannot hang.
+    import anyio
+
+    with anyio.CancelScope(shield=True, deadline=anyio.current_time() + _CLOSE_GRACE):
+        await response.aclose()
+
+
+_CLOSE_GRACE = 5.0  # seconds a shielded close may take
 
 
 def _timeout(value: TimeoutTypes | NotGiven, default: httpx.Timeout) -> httpx.Timeout:

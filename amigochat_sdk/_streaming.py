@@ -188,9 +188,12 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
         return self._result()
 
     async def aclose(self) -> None:
-        """Stop reading and release the connection."""
+        """Stop reading and release the connection, even inside a cancelled scope."""
+        import anyio  # loaded already: the async client runs on it
+
         self._items = ()
-        await self._driver.aclose()
+        with anyio.CancelScope(shield=True):
+            await self._driver.aclose()
 
     async def close(self) -> None:
         """The same as `aclose()`, under the name the sync `Stream` uses."""

@@ -26,7 +26,7 @@ from typing import Any, get_args
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -137,7 +137,10 @@ class ReferenceApp:
     # ------------------------------------------------------------------ the /v1 pipeline
 
     async def _v1(self, request: Request, produce: _Produce, *, auth: bool = True) -> Response:
-        body = await _read_body(request, self.options.max_body_size)
+        try:
+            body = await _read_body(request, self.options.max_body_size)
+        except ClientDisconnect:
+            return Response(status_code=400)  # nobody is left to read it
         if body is None:
             limit = self.options.max_body_size
             too_large = nest_error(413, f"request entity too large (more than {limit} bytes)")
