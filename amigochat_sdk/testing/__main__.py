@@ -36,6 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--reject-unknown-fields", action="store_true", help="400 for unknown request fields"
     )
     parser.add_argument(
+        "--max-body-size",
+        type=int,
+        default=ServerOptions.max_body_size,
+        help="largest request body in bytes; larger ones get a 413 (10 MiB)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         help="let uvicorn log (access log included) at this level",
@@ -49,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             chunk_size=args.chunk_size,
             include_usage=args.include_usage,
             reject_unknown_fields=args.reject_unknown_fields,
+            max_body_size=args.max_body_size,
         )
     except ValueError as exc:
         parser.error(str(exc))
