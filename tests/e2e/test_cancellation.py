@@ -116,3 +116,25 @@ async def test_rounds_of_cancelled_streams_leave_the_pool_bounded_and_usable(
             completion = await client.chat.completions.create(model=MODEL, messages=user())
         assert completion.choices[0].message.content == reply_to()
         assert pool_state(http)["busy"] == 0
+
+
+async def test_closing_a_stream_inside_a_cancelled_scope_releases_its_connection(
+    amigochat_server: ReferenceServer,
+) -> None:
+    async with httpx.AsyncClient(limits=LIMITS, timeout=30.0) as http:
+        client = AsyncClient(base_url=amigochat_server.url, http_client=http, max_retries=0)
+        stream = await client.chat.completions.create(
+            model=MODEL, messages=user(), stream=True, extra_headers=FAULT
+        )
+        assert await stream.__anext__() is not None
+        assert pool_state(http)["busy"] == 1
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await stream.aclose()  # a cancelled task still gives the connection back
+        # Closed mid-body, the connection cannot be reused: it is closed, not left busy.
+        assert pool_state(http) == {
+            "connections": 0,
+            "busy": 0,
+            "without_socket": 0,
+            "requests": 0,
+        }
