@@ -256,6 +256,9 @@ class _BaseClient:
         self.api_key = api_key
         self.base_url = base
         self.max_retries = options.get("max_retries", DEFAULT_MAX_RETRIES)
+        #: What this client learned about each model (the structured-output strategy that
+        #: works), beside the frozen settings: per client, never global.
+        self._learned: dict[str, str] = {}
         self._config = Config(
             base_url=base,
             timeout=_timeout(options.get("timeout", NOT_GIVEN), default_timeout),

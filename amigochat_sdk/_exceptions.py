@@ -9,6 +9,12 @@ pickles (to cross a process pool) without the request's credentials.
 ```
 AmigoChatError
 ├── InvalidInputError                       also a ValueError; raised before anything is sent
+├── StructuredOutputError                   no reply validated, repairs included
+├── LengthFinishReasonError                 a typed answer cut by `finish_reason: "length"`
+├── ContentFilterFinishReasonError          a typed answer stopped by the content filter
+├── ToolRunError
+│   ├── MaxStepsExceededError               the tool runner hit `max_steps`
+│   └── ToolExecutionError                  a tool raised, with `tool_errors="raise"`
 └── APIError
     ├── APIConnectionError
     │   └── APITimeoutError
@@ -68,8 +74,11 @@ __all__ = [
     "BadRequestError",
     "CloudflareBlockedError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "InternalServerError",
     "InvalidInputError",
+    "LengthFinishReasonError",
+    "MaxStepsExceededError",
     "NotAcceptableError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -81,6 +90,9 @@ __all__ = [
     "StreamDecodeError",
     "StreamInterruptedError",
     "StreamServerError",
+    "StructuredOutputError",
+    "ToolExecutionError",
+    "ToolRunError",
     "UnprocessableEntityError",
     "error_from_event",
     "extract_message",
@@ -378,6 +390,93 @@ class StreamDecodeError(APIStreamError, APIDecodeError):
     ) -> None:
         APIDecodeError.__init__(self, message, data=data, request=request)
         self.text, self.chunks, self.partial = text, [] if chunks is None else chunks, partial
+
+
+class StructuredOutputError(AmigoChatError):
+    """
+    Raised by `parse()` when no reply validated against the answer's type, repairs included.
+
+    `raw` is the last reply's text, `errors` pydantic's errors for it (empty when it was not
+    JSON at all), and `attempts` every attempt made, oldest first, as dicts with `strategy`,
+    `raw` and `errors`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw: str,
+        errors: list[Any],
+        attempts: list[dict[str, Any]],
+        completion: object = None,
+    ) -> None:
+        super().__init__(redact(message))
+        self.message = redact(message)
+        self.raw, self.errors, self.attempts, self.completion = raw, errors, attempts, completion
+
+
+def _finish_message(reason: str) -> str:
+    return f'The reply stopped with finish_reason "{reason}", so it holds no whole answer'
+
+
+class LengthFinishReasonError(AmigoChatError):
+    """
+    Raised by `parse()` and the tool runner when the reply was cut (`finish_reason: "length"`):
+    not a validation problem, so it is not repaired. `completion` is the cut reply; raise
+    `max_tokens` and ask again.
+    """
+
+    def __init__(self, completion: object = None) -> None:
+        super().__init__(_finish_message("length"))
+        self.completion = completion
+
+
+class ContentFilterFinishReasonError(AmigoChatError):
+    """
+    Raised by `parse()` and the tool runner when the content filter stopped the reply
+    (`finish_reason: "content_filter"`); `completion` is what came.
+    """
+
+    def __init__(self, completion: object = None) -> None:
+        super().__init__(_finish_message("content_filter"))
+        self.completion = completion
+
+
+class ToolRunError(AmigoChatError):
+    """
+    Base of the tool runner's errors; `messages` is the transcript so far (the request's
+    messages, then every assistant message and tool result, as dicts).
+    """
+
+    def __init__(self, message: str, *, messages: list[dict[str, Any]]) -> None:
+        super().__init__(redact(message))
+        self.messages = messages
+
+
+class MaxStepsExceededError(ToolRunError):
+    """
+    Raised when the model still asked for tools after `max_steps` requests; `completion` is the
+    last reply.
+    """
+
+    def __init__(
+        self, message: str, *, messages: list[dict[str, Any]], completion: object = None
+    ) -> None:
+        super().__init__(message, messages=messages)
+        self.completion = completion
+
+
+class ToolExecutionError(ToolRunError):
+    """
+    Raised when a tool raised and the runner was told `tool_errors="raise"`; the tool's exception
+    is the `__cause__`, `name` the tool, `tool_call_id` the call.
+    """
+
+    def __init__(
+        self, message: str, *, messages: list[dict[str, Any]], name: str, tool_call_id: str
+    ) -> None:
+        super().__init__(message, messages=messages)
+        self.name, self.tool_call_id = name, tool_call_id
 
 
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -12,6 +12,7 @@ from typing_extensions import Unpack
 
 from .._chat_flow import build_chat_call, chat_flow
 from .._constants import NOT_GIVEN, NotGiven
+from .._core import Call, Config
 from .._streaming import AsyncStream, Stream
 from ..types import (
     ChatCompletion,
@@ -21,21 +22,31 @@ from ..types import (
     ResponseFormat,
     StreamOptions,
 )
+from .typed import AsyncTypedCompletions, TypedCompletions
 
 if TYPE_CHECKING:
     from .._client import AsyncClient, Client
 
-__all__ = ["AsyncChat", "AsyncCompletions", "Chat", "ChatParams", "Completions"]
+__all__ = [
+    "AsyncChat",
+    "AsyncCompletions",
+    "BaseChatParams",
+    "Chat",
+    "ChatParams",
+    "Completions",
+    "build_call",
+]
 
 #: A message as a dict (`{"role": "user", "content": "Hi"}`) or as a model from `types`.
 MessageParam = Mapping[str, Any] | Any
 
 
-class ChatParams(TypedDict, total=False):
+class BaseChatParams(TypedDict, total=False):
     """
-    The optional keywords of `create()`; the spec's request fields, in Python's spelling.
-    Omitted ones take the seed's defaults (`frequency_penalty=0`, `max_tokens=4000`,
-    `presence_penalty=0`, `temperature=0.5`, `top_p=0.95`).
+    The optional keywords of every chat call (`create`, `parse`, `run_tools`): the spec's
+    request fields, in Python's spelling. Omitted ones take the seed's defaults
+    (`frequency_penalty=0`, `max_tokens=4000`, `presence_penalty=0`, `temperature=0.5`,
+    `top_p=0.95`).
     """
 
     persona_id: str | None
@@ -51,8 +62,6 @@ class ChatParams(TypedDict, total=False):
     n: int | None
     seed: int | None
     user: str | None
-    response_format: ResponseFormat | Mapping[str, Any] | None
-    tools: Iterable[ChatCompletionToolParam | Mapping[str, Any]] | None
     tool_choice: str | ChatCompletionNamedToolChoice | Mapping[str, Any] | None
     parallel_tool_calls: bool | None
     logprobs: bool | None
@@ -66,22 +75,29 @@ class ChatParams(TypedDict, total=False):
     """This request's timeout instead of the client's; `None` turns it off."""
 
 
+class ChatParams(BaseChatParams, total=False):
+    """The keywords of `create()`: `BaseChatParams`, and the wire's answer format and tools."""
+
+    response_format: ResponseFormat | Mapping[str, Any] | None
+    tools: Iterable[ChatCompletionToolParam | Mapping[str, Any]] | None
+
+
 _CALL_KEYS = ("persona_id", "chat_id", "extra_headers", "extra_body", "timeout")
 
 
-def _call(
-    client: Client | AsyncClient,
+def build_call(
+    config: Config,
     model: str,
     messages: Iterable[MessageParam],
     stream: bool,
     params: Mapping[str, Any],
-) -> Any:
+) -> Call:
+    """The call for a chat request, from `create()`'s arguments."""
     timeout = params.get("timeout", NOT_GIVEN)
     body = {k: v for k, v in params.items() if k not in _CALL_KEYS}
     if isinstance(body.get("tools"), Iterable):
         body["tools"] = list(body["tools"])
-    config = client._config
-    call = build_chat_call(
+    return build_chat_call(
         config,
         model=model,
         messages=messages,
@@ -93,10 +109,20 @@ def _call(
         extra_body=params.get("extra_body"),
         timeout=None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
     )
-    return chat_flow(config, call, stream)
 
 
-class Completions:
+def _call(
+    client: Client | AsyncClient,
+    model: str,
+    messages: Iterable[MessageParam],
+    stream: bool,
+    params: Mapping[str, Any],
+) -> Any:
+    config = client._config
+    return chat_flow(config, build_call(config, model, messages, stream, params), stream)
+
+
+class Completions(TypedCompletions):
     """`client.chat.completions`."""
 
     def __init__(self, client: Client) -> None:
@@ -149,7 +175,7 @@ class Completions:
         return completion
 
 
-class AsyncCompletions:
+class AsyncCompletions(AsyncTypedCompletions):
     """`client.chat.completions` on `AsyncClient`."""
 
     def __init__(self, client: AsyncClient) -> None:

@@ -50,6 +50,21 @@ from ._generated import (
     TopLogprob,
     UserMessageParam,
 )
+from ._parsed import (
+    AttemptEvent,
+    ContentDeltaEvent,
+    ContentDoneEvent,
+    ParsedChatCompletion,
+    ParsedChatCompletionMessage,
+    ParsedChoice,
+    ParsedFunction,
+    ParsedFunctionToolCall,
+    StreamEvent,
+    ToolCallArgumentsDeltaEvent,
+    ToolCallDoneEvent,
+    ToolResultEvent,
+    ToolRunResult,
+)
 
 # The names openai-python users know for the same shapes.
 Choice = ChatCompletionChoice
@@ -59,6 +74,7 @@ ImageGenerateParams = ImageGenerationRequest
 
 __all__ = [
     "AssistantMessageParam",
+    "AttemptEvent",
     "ChatCompletion",
     "ChatCompletionChoice",
     "ChatCompletionChunk",
@@ -78,6 +94,8 @@ __all__ = [
     "ChoiceLogprobs",
     "ChunkChoice",
     "CompletionUsage",
+    "ContentDeltaEvent",
+    "ContentDoneEvent",
     "DetailErrorBody",
     "DeveloperMessageParam",
     "ErrorObject",
@@ -95,14 +113,24 @@ __all__ = [
     "NamedToolChoiceFunction",
     "NestErrorBody",
     "OpenAIErrorBody",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
+    "ParsedFunction",
+    "ParsedFunctionToolCall",
     "ResponseFormat",
     "SimpleErrorBody",
     "StreamErrorEvent",
+    "StreamEvent",
     "StreamOptions",
     "SystemMessageParam",
     "TextContentPart",
     "TokenLogprob",
+    "ToolCallArgumentsDeltaEvent",
+    "ToolCallDoneEvent",
     "ToolMessageParam",
+    "ToolResultEvent",
+    "ToolRunResult",
     "TopLogprob",
     "UserMessageParam",
 ]

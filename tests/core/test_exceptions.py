@@ -656,6 +656,14 @@ def every_kind_of_error() -> list[AmigoChatError]:
         StreamInterruptedError("cut", text="Hel", request=request),
         StreamServerError(error={"error": {"message": "boom", "code": 7}}, text="x"),
         StreamDecodeError("malformed", data="{", text="so far", request=request),
+        exceptions_module.StructuredOutputError(
+            "no", raw="[]", errors=[{"type": "model_type"}], attempts=[{"strategy": "prompt"}]
+        ),
+        exceptions_module.LengthFinishReasonError({"choices": []}),
+        exceptions_module.ContentFilterFinishReasonError(),
+        exceptions_module.ToolRunError("run", messages=[{"role": "user", "content": "hi"}]),
+        exceptions_module.MaxStepsExceededError("steps", messages=[]),
+        exceptions_module.ToolExecutionError("raised", messages=[], name="f", tool_call_id="c"),
     ]
 
 
@@ -683,6 +691,11 @@ def test_every_error_round_trips_through_pickle_without_the_key() -> None:
             "code",
             "error",
             "resets_at",
+            "raw",
+            "errors",
+            "attempts",
+            "completion",
+            "messages",
         ):
             assert getattr(copy, name, None) == getattr(error, name, None), (type(error), name)
         request = getattr(error, "request", None)
