@@ -20,6 +20,7 @@ from typing import Any, get_type_hints
 import pydantic
 import pydantic_core
 
+from ._exports import public
 from ._schema import strict_schema
 
 __all__ = [
@@ -259,3 +260,6 @@ async def aexecute(command: RunTools) -> list[ToolOutcome]:
             is_async = inspect.iscoroutinefunction(call.function)
             group.start_soon(one, index, call if is_async else threaded(call))
     return outcomes
+
+
+public(globals(), ["FunctionTool"])

@@ -206,7 +206,11 @@ class ReferenceApp:
         size = request.headers.get("x-amigochat-chunk-size", str(self.options.chunk_size))
         if not size.isdigit() or int(size) < 1:
             return nest_error(400, ["x-amigochat-chunk-size must be a positive integer"])
-        drafted, ident, created = draft(checked), f"chatcmpl-{number}", int(time.time())
+        form = checked.response_format
+        if fault.reject_json_schema and form is not None and form.type == "json_schema":
+            message = "response_format of type json_schema is not supported by this model"
+            return nest_error(400, [message])
+        drafted, ident, created = draft(checked, fault), f"chatcmpl-{number}", int(time.time())
         if checked.stream or shape == "sse":
             asked = checked.stream_options is not None and checked.stream_options.include_usage
             chunks = stream_chunks(

@@ -37,6 +37,14 @@ matching requests when the header is absent. A spec is `;`-separated directives,
 | `invalid-utf8`              | insert, after the role chunk, a chunk holding invalid UTF-8 bytes  |
 | `crlf` / `cr`               | event-stream lines end with CRLF / CR instead of LF                |
 | `split-writes[=N]`          | every write is cut into writes of N bytes (default 1)              |
+| `reject-json-schema`        | 400 (NestJS) to a `response_format` of type `json_schema`          |
+| `ignore-response-format`    | answer text as if no `response_format` or schema were asked for    |
+| `invalid-json`              | the JSON answer loses its last character                           |
+| `schema-violation`          | the JSON answer is `[]`, which no object schema allows             |
+| `finish=REASON`             | every choice ends with REASON; `length` also cuts the content (or  |
+|                             | the tool arguments) in half                                        |
+| `bad-tool-arguments`        | tool calls carry arguments that are not JSON                       |
+| `refuse`                    | the assistant refuses (`refusal` set, `content` null)              |
 | `times=N`                   | when queued: how many requests it serves (default 1)               |
 
 "Events" are the events of an event stream, inserted ones included, not counting `[DONE]`; the
@@ -95,6 +103,13 @@ class Fault:
     invalid_utf8: bool = False
     line_ending: LineEnding = "\n"
     split_writes: int | None = None
+    reject_json_schema: bool = False
+    ignore_response_format: bool = False
+    invalid_json: bool = False
+    schema_violation: bool = False
+    finish: str | None = None
+    bad_tool_arguments: bool = False
+    refuse: bool = False
     times: int | None = None
 
     @classmethod
@@ -225,6 +240,13 @@ _DIRECTIVES: dict[str, tuple[str, Callable[[str | None], object]]] = {
     "crlf": ("line_ending", _flag("\r\n")),
     "cr": ("line_ending", _flag("\r")),
     "split-writes": ("split_writes", _split),
+    "reject-json-schema": ("reject_json_schema", _flag(True)),
+    "ignore-response-format": ("ignore_response_format", _flag(True)),
+    "invalid-json": ("invalid_json", _flag(True)),
+    "schema-violation": ("schema_violation", _flag(True)),
+    "finish": ("finish", _required),
+    "bad-tool-arguments": ("bad_tool_arguments", _flag(True)),
+    "refuse": ("refuse", _flag(True)),
     "times": ("times", _positive),
 }
 

@@ -12,15 +12,14 @@ words (`finish_reason: "length"`); `stop` cuts it before the first stop sequence
 each choice's text in `chunk_size` pieces, but in no more than `MAX_PIECES` pieces: a longer
 text gets longer ones.
 
-Tool calls: with `tools`, a `tool_choice` other than `none`, and a last message from the user that
-says "weather" (or `tool_choice: "required"` or a named function), each choice calls the chosen
-tool (the named one, else the first) with `{"city": "Paris"}`, streamed in pieces by index.
+JSON answers, tool calls and answers to tool results follow `_typed.py`; the fault's answer
+directives (`_faults.py`) act here too. A choice that calls tools has no content; with several
+tools each is one call of a parallel batch, streamed in pieces by index.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from amigochat_sdk.types import (
@@ -30,29 +29,21 @@ from amigochat_sdk.types import (
     ChatCompletionChunkChoice,
     ChatCompletionMessage,
     ChatCompletionMessageToolCall,
-    ChatCompletionNamedToolChoice,
     ChatCompletionRequest,
     ChoiceDelta,
     ChoiceDeltaFunctionCall,
     ChoiceDeltaToolCall,
     CompletionUsage,
     FunctionCall,
-    TextContentPart,
 )
 
-__all__ = [
-    "MAX_PIECES",
-    "TOOL_ARGUMENTS",
-    "Draft",
-    "completion",
-    "draft",
-    "reply_text",
-    "stream_chunks",
-]
+from ._faults import Fault
+from ._typed import json_answer, text_of, tool_calls, tool_results_text
 
-TOOL_ARGUMENTS = '{"city": "Paris"}'
+__all__ = ["MAX_PIECES", "REFUSAL", "Draft", "completion", "draft", "reply_text", "stream_chunks"]
+
+REFUSAL = "I can't help with that."
 MAX_PIECES = 4096
-_WEATHER = re.compile(r"\bweather\b", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 FINGERPRINT = "fp_amigochat_reference"
 
@@ -61,43 +52,28 @@ FINGERPRINT = "fp_amigochat_reference"
 class Draft:
     """
     What the server will answer, before it is shaped as a completion or as chunks.
-    `texts` and `finish_reasons` have one entry per choice; `tool` names the function that every
-    choice calls, if any.
+    `texts` and `finish_reasons` have one entry per choice; `calls` are the `(name, arguments)`
+    of the tool calls every choice makes, if any; `refusal`, when set, replaces the content.
     """
 
     texts: tuple[str, ...]
-    tool: str | None
+    calls: tuple[tuple[str, str], ...]
     finish_reasons: tuple[str, ...]
     usage: CompletionUsage
+    refusal: str | None = None
 
 
-def _text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Sequence):
-        return " ".join(part.text for part in content if isinstance(part, TextContentPart))
-    return ""
+def _said(request: ChatCompletionRequest) -> str:
+    return next((text_of(m.content) for m in reversed(request.messages) if m.role == "user"), "")
 
 
 def reply_text(request: ChatCompletionRequest) -> str:
     """
     The reply to a conversation, before `max_tokens`, `stop` and the `[i] ` prefix.
     """
-    said = next((_text(m.content) for m in reversed(request.messages) if m.role == "user"), "")
-    return f'You said: "{said}". This conversation has {len(request.messages)} message(s).'
-
-
-def _tool(request: ChatCompletionRequest) -> str | None:
-    if not request.tools or request.tool_choice == "none":
-        return None
-    names = [tool.function.name for tool in request.tools]
-    choice = request.tool_choice
-    if isinstance(choice, ChatCompletionNamedToolChoice):
-        return choice.function.name if choice.function.name in names else names[0]
-    last = request.messages[-1]
-    if choice == "required" or (last.role == "user" and _WEATHER.search(_text(last.content))):
-        return names[0]
-    return None
+    return (
+        f'You said: "{_said(request)}". This conversation has {len(request.messages)} message(s).'
+    )
 
 
 def _cut(text: str, request: ChatCompletionRequest) -> tuple[str, str]:
@@ -111,38 +87,51 @@ def _cut(text: str, request: ChatCompletionRequest) -> tuple[str, str]:
     return text, "stop"
 
 
-def draft(request: ChatCompletionRequest) -> Draft:
-    """
-    Decide the answer to a validated request.
-    """
-    n = request.n or 1
-    prompt = sum(len(_text(m.content).split()) for m in request.messages)
-    tool = _tool(request)
-    if tool is not None:
-        completion_tokens = n * len(TOOL_ARGUMENTS.split())
-        usage = CompletionUsage(
-            prompt_tokens=prompt,
-            completion_tokens=completion_tokens,
-            total_tokens=prompt + completion_tokens,
-        )
-        return Draft(("",) * n, tool, ("tool_calls",) * n, usage)
-    texts, reasons = [], []
-    for index in range(n):
-        prefix = f"[{index}] " if n > 1 else ""
-        text, reason = _cut(prefix + reply_text(request), request)
-        texts.append(text)
-        reasons.append(reason)
-    completion_tokens = sum(len(text.split()) for text in texts)
-    usage = CompletionUsage(
+def _usage(prompt: int, completion_tokens: int) -> CompletionUsage:
+    return CompletionUsage(
         prompt_tokens=prompt,
         completion_tokens=completion_tokens,
         total_tokens=prompt + completion_tokens,
     )
-    return Draft(tuple(texts), None, tuple(reasons), usage)
 
 
-def _call_id(index: int) -> str:
-    return f"call_{index + 1}"
+def draft(request: ChatCompletionRequest, fault: Fault | None = None) -> Draft:
+    """
+    Decide the answer to a validated request (and the answer directives of its `fault`).
+    """
+    fault = fault or Fault()
+    n = request.n or 1
+    prompt = sum(len(text_of(m.content).split()) for m in request.messages)
+    said = _said(request)
+    calls = tool_calls(request, fault, said)
+    if calls:
+        reason = fault.finish or "tool_calls"
+        if reason == "length":
+            calls = [(name, arguments[: len(arguments) // 2]) for name, arguments in calls]
+        tokens = n * sum(len(arguments.split()) for _, arguments in calls)
+        return Draft(("",) * n, tuple(calls), (reason,) * n, _usage(prompt, tokens))
+    if fault.refuse:
+        tokens = n * len(REFUSAL.split())
+        return Draft(("",) * n, (), (fault.finish or "stop",) * n, _usage(prompt, tokens), REFUSAL)
+    answer = tool_results_text(request) or json_answer(request, fault, said)
+    texts, reasons = [], []
+    for index in range(n):
+        if answer is None:
+            prefix = f"[{index}] " if n > 1 else ""
+            text, reason = _cut(prefix + reply_text(request), request)
+        else:
+            text, reason = _cut(answer, request)
+        if fault.finish is not None:
+            reason = fault.finish
+            text = text[: len(text) // 2] if reason == "length" else text
+        texts.append(text)
+        reasons.append(reason)
+    tokens = sum(len(text.split()) for text in texts)
+    return Draft(tuple(texts), (), tuple(reasons), _usage(prompt, tokens))
+
+
+def _call_id(draft: Draft, index: int, k: int) -> str:
+    return f"call_{index * len(draft.calls) + k + 1}"
 
 
 def completion(draft: Draft, *, id: str, created: int, model: str) -> ChatCompletion:
@@ -151,15 +140,20 @@ def completion(draft: Draft, *, id: str, created: int, model: str) -> ChatComple
     """
     choices = []
     for index, text in enumerate(draft.texts):
-        if draft.tool is None:
-            message = ChatCompletionMessage(role="assistant", content=text, refusal=None)
+        if draft.calls:
+            calls = [
+                ChatCompletionMessageToolCall(
+                    id=_call_id(draft, index, k),
+                    type="function",
+                    function=FunctionCall(name=name, arguments=arguments),
+                )
+                for k, (name, arguments) in enumerate(draft.calls)
+            ]
+            message = ChatCompletionMessage(role="assistant", content=None, tool_calls=calls)
+        elif draft.refusal is not None:
+            message = ChatCompletionMessage(role="assistant", content=None, refusal=draft.refusal)
         else:
-            call = ChatCompletionMessageToolCall(
-                id=_call_id(index),
-                type="function",
-                function=FunctionCall(name=draft.tool, arguments=TOOL_ARGUMENTS),
-            )
-            message = ChatCompletionMessage(role="assistant", content=None, tool_calls=[call])
+            message = ChatCompletionMessage(role="assistant", content=text, refusal=None)
         choices.append(
             ChatCompletionChoice(
                 index=index,
@@ -187,31 +181,44 @@ def _pieces(text: str, size: int) -> list[str]:
 
 
 def _first_delta(draft: Draft, index: int) -> ChoiceDelta:
-    if draft.tool is None:
+    if not draft.calls:
         return ChoiceDelta(role="assistant", content="")
-    call = ChoiceDeltaToolCall(
-        index=0,
-        id=_call_id(index),
-        type="function",
-        function=ChoiceDeltaFunctionCall(name=draft.tool, arguments=""),
-    )
-    return ChoiceDelta(role="assistant", content=None, tool_calls=[call])
+    calls = [
+        ChoiceDeltaToolCall(
+            index=k,
+            id=_call_id(draft, index, k),
+            type="function",
+            function=ChoiceDeltaFunctionCall(name=name, arguments=""),
+        )
+        for k, (name, _) in enumerate(draft.calls)
+    ]
+    return ChoiceDelta(role="assistant", content=None, tool_calls=calls)
 
 
-def _delta(draft: Draft, piece: str) -> ChoiceDelta:
-    if draft.tool is None:
-        return ChoiceDelta(content=piece)
-    function = ChoiceDeltaFunctionCall(arguments=piece)
-    return ChoiceDelta(tool_calls=[ChoiceDeltaToolCall(index=0, function=function)])
+def _deltas(draft: Draft, text: str, size: int) -> list[ChoiceDelta]:
+    if draft.calls:
+        return [
+            ChoiceDelta(
+                tool_calls=[
+                    ChoiceDeltaToolCall(index=k, function=ChoiceDeltaFunctionCall(arguments=piece))
+                ]
+            )
+            for k, (_, arguments) in enumerate(draft.calls)
+            for piece in _pieces(arguments, size)
+        ]
+    if draft.refusal is not None:
+        return [ChoiceDelta(refusal=piece) for piece in _pieces(draft.refusal, size)]
+    return [ChoiceDelta(content=piece) for piece in _pieces(text, size)]
 
 
 def stream_chunks(
     draft: Draft, *, id: str, created: int, model: str, chunk_size: int, include_usage: bool
 ) -> list[ChatCompletionChunk]:
     """
-    The answer as `chat.completion.chunk`s: for each choice in turn a role chunk, then the content
-    (or tool arguments) in `chunk_size` pieces, interleaved by choice, then a finish chunk with an
-    empty delta; then, if asked, a usage chunk with no choices.
+    The answer as `chat.completion.chunk`s: for each choice in turn a role chunk, then the
+    content (or refusal, or each tool call's arguments in turn) in `chunk_size` pieces,
+    interleaved by choice, then a finish chunk with an empty delta; then, if asked, a usage
+    chunk with no choices.
     """
 
     def chunk(
@@ -233,12 +240,10 @@ def stream_chunks(
         return chunk([ChatCompletionChunkChoice(index=index, delta=delta, finish_reason=reason)])
 
     n = len(draft.texts)
-    pieces = [_pieces(TOOL_ARGUMENTS if draft.tool else text, chunk_size) for text in draft.texts]
+    pieces = [_deltas(draft, text, chunk_size) for text in draft.texts]
     chunks = [choice(i, _first_delta(draft, i), None) for i in range(n)]
     for step in range(max(len(p) for p in pieces)):
-        chunks += [
-            choice(i, _delta(draft, p[step]), None) for i, p in enumerate(pieces) if step < len(p)
-        ]
+        chunks += [choice(i, p[step], None) for i, p in enumerate(pieces) if step < len(p)]
     chunks += [choice(i, ChoiceDelta(), draft.finish_reasons[i]) for i in range(n)]
     if include_usage:
         chunks.append(chunk([], draft.usage))
