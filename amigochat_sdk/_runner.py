@@ -51,7 +51,9 @@ def _plan(call: ParsedFunctionToolCall, toolbox: Toolbox) -> BoundCall | str:
 
 
 def _assistant(message: Any, ids: list[str]) -> dict[str, Any]:
-    turn: dict[str, Any] = {"role": "assistant", "content": message.content}
+    turn: dict[str, Any] = {"role": "assistant"}
+    if message.content is not None:
+        turn["content"] = message.content
     if message.tool_calls:
         turn["tool_calls"] = [
             {

@@ -18,9 +18,12 @@ __all__ = ["MODEL", "parse", "parse_stream", "run_tools", "run_tools_stream", "u
 async def parse(api: Api, **kwargs: Any) -> ParsedChatCompletion[Any]:
     kwargs.setdefault("model", MODEL)
     kwargs.setdefault("messages", user())
+    result: ParsedChatCompletion[Any]
     if isinstance(api.client, Client):
-        return api.client.chat.completions.parse(**kwargs)
-    return await api.client.chat.completions.parse(**kwargs)
+        result = api.client.chat.completions.parse(**kwargs)
+    else:
+        result = await api.client.chat.completions.parse(**kwargs)
+    return result
 
 
 async def parse_stream(
@@ -37,9 +40,12 @@ async def parse_stream(
 
 async def run_tools(api: Api, **kwargs: Any) -> ToolRunResult:
     kwargs.setdefault("model", MODEL)
+    result: ToolRunResult
     if isinstance(api.client, Client):
-        return api.client.chat.completions.run_tools(**kwargs)
-    return await api.client.chat.completions.run_tools(**kwargs)
+        result = api.client.chat.completions.run_tools(**kwargs)
+    else:
+        result = await api.client.chat.completions.run_tools(**kwargs)
+    return result
 
 
 async def run_tools_stream(api: Api, **kwargs: Any) -> tuple[list[StreamEvent], ToolRunResult]:
