@@ -16,12 +16,10 @@ import io
 import json
 import logging
 import os
-import re
 import sys
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import httpx
@@ -31,6 +29,7 @@ from ._catalog import ALIASES, DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, list_models
 from ._client import Client
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT
 from ._exceptions import AmigoChatError
+from ._saving import ImageNames
 from ._streaming import Stream
 from ._version import __version__
 from .types import ChatCompletion, ChatCompletionChunk
@@ -350,31 +349,6 @@ def _kb(nbytes: int) -> str:
     return f"{nbytes / 1024:.1f} kB" if nbytes < 1024 * 1024 else f"{nbytes / 2**20:.1f} MB"
 
 
-_SIGNATURES = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif", b"RIFF": ".webp"}
-
-
-def _extension(data: bytes) -> str:
-    return next((ext for sig, ext in _SIGNATURES.items() if data.startswith(sig)), ".png")
-
-
-def _target(output: str, prompt: str, index: int, count: int, data: bytes) -> Path:
-    """Where image `index` goes: a named file (`name-2.png` for the second), or a new file
-    named after the prompt in a directory, never overwriting one."""
-    path = Path(output)
-    if not (path.is_dir() or output.endswith(("/", os.sep))):
-        if index == 0:
-            return path
-        return path.with_name(f"{path.stem}-{index + 1}{path.suffix or _extension(data)}")
-    path.mkdir(parents=True, exist_ok=True)
-    stem = "-".join(re.findall(r"[^\W_]+", prompt.lower())[:6])[:60] or "image"
-    for attempt in range(1, 10_000):
-        suffix = "" if attempt == 1 and count == 1 else f"-{attempt}"
-        candidate = path / f"{stem}{suffix}{_extension(data)}"
-        if not candidate.exists():
-            return candidate
-    raise UsageError(f"too many images named {stem!r} in {path}")  # pragma: no cover
-
-
 def _image(args: argparse.Namespace, out: _Out) -> int:
     prompt = _read_prompt(args.prompt)
     if args.n < 1:
@@ -388,12 +362,12 @@ def _image(args: argparse.Namespace, out: _Out) -> int:
         if not result.data:
             raise AmigoChatError("the service answered with no image")
         progress.count = len(result.data)
+        names = ImageNames(args.output, prompt)
         try:
-            for index, image in enumerate(result.data):
+            for image in result.data:
                 data = client.images.fetch(image)
                 progress.clear()
-                path = _target(args.output, prompt, index, len(result.data), data)
-                path.write_bytes(data)
+                path = names.write(data)
                 progress.saved(len(data))
                 out.line(str(path))
         finally:

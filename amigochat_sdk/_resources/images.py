@@ -14,6 +14,7 @@ from typing_extensions import Unpack
 
 from .._constants import NOT_GIVEN, NotGiven
 from .._image_flow import build_image_call, download_flow, image_flow
+from .._saving import ImageNames
 from ..types import Image, ImagesResponse
 
 if TYPE_CHECKING:
@@ -62,22 +63,6 @@ def _flow(client: Client | AsyncClient, prompt: str, params: Mapping[str, Any]) 
     return image_flow(client._config, call)
 
 
-def _target(path: str | Path, index: int, count: int) -> Path:
-    """
-    Where image `index` of `count` goes: a free `image-N.png` in a folder (nothing already
-    there is overwritten), or `name.png`, `name-2.png`, ... for a file path.
-    """
-    path = Path(path)
-    if path.is_dir():
-        number = index + 1
-        while (path / f"image-{number}.png").exists():
-            number += 1
-        return path / f"image-{number}.png"
-    if count > 1 and index > 0:
-        return path.with_name(f"{path.stem}-{index + 1}{path.suffix or '.png'}")
-    return path
-
-
 def _images(result: ImagesResponse | Image | list[Image]) -> list[Image]:
     if isinstance(result, ImagesResponse):
         return list(result.data)
@@ -108,15 +93,13 @@ class Images:
 
     def save(self, images: ImagesResponse | Image | list[Image], path: str | Path) -> list[Path]:
         """
-        Save images to `path` (a file, or an existing folder) and return the paths written.
+        Save images to `path` and return the paths written, which may differ from `path`:
+        nothing is overwritten (`cat.png` taken: `cat-2.png`), the extension follows each
+        image's real format, and a folder (existing, or ending in `/`) gets `image.png`,
+        `image-2.png`, ... The rules are in `amigochat_sdk._saving`.
         """
-        items = _images(images)
-        written = []
-        for index, image in enumerate(items):
-            target = _target(path, index, len(items))
-            target.write_bytes(self.fetch(image))
-            written.append(target)
-        return written
+        names = ImageNames(path)
+        return [names.write(self.fetch(image)) for image in _images(images)]
 
 
 class AsyncImages:
@@ -144,12 +127,10 @@ class AsyncImages:
         self, images: ImagesResponse | Image | list[Image], path: str | Path
     ) -> list[Path]:
         """
-        Save images to `path` (a file, or an existing folder); as `Images.save`, awaited.
+        Save images to `path`; as `Images.save`, awaited.
         """
-        items = _images(images)
-        written = []
-        for index, image in enumerate(items):
-            target = _target(path, index, len(items))
-            await anyio.Path(target).write_bytes(await self.fetch(image))
-            written.append(target)
-        return written
+        names = ImageNames(path)
+        return [
+            await anyio.to_thread.run_sync(names.write, await self.fetch(image))
+            for image in _images(images)
+        ]

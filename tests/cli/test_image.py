@@ -28,7 +28,7 @@ def test_images_are_saved_in_the_current_directory(
 
     assert result.returncode == 0, result.stderr
     paths = result.stdout.splitlines()
-    assert paths == ["a-futuristic-city-1.png", "a-futuristic-city-2.png"]
+    assert paths == ["a-futuristic-city.png", "a-futuristic-city-2.png"]
     for path in paths:
         assert (tmp_path / path).read_bytes().startswith(PNG)
     assert result.stderr.splitlines()[-1].startswith("saved 2 images (")
@@ -96,8 +96,16 @@ def test_errors_are_one_line(amigochat_server: ReferenceServer, tmp_path: Path) 
     assert "Image model failure" in assert_clean_error(result)
     assert result.stdout == ""
 
-    missing = run("--base-url", amigochat_server.url, "image", "X", "-o", f"{tmp_path}/no/x.png")
-    assert "No such file or directory" in assert_clean_error(missing)
+    (tmp_path / "file").write_text("not a folder")
+    blocked = run("--base-url", amigochat_server.url, "image", "X", "-o", f"{tmp_path}/file/x.png")
+    assert "Not a directory" in assert_clean_error(blocked)
+
+
+def test_a_missing_folder_is_made_for_a_file_path_too(
+    amigochat_server: ReferenceServer, tmp_path: Path
+) -> None:
+    result = run("--base-url", amigochat_server.url, "image", "X", "-o", f"{tmp_path}/new/x.png")
+    assert result.stdout == f"{tmp_path / 'new' / 'x.png'}\n", result.stderr
 
 
 def test_image_count_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:

@@ -149,8 +149,10 @@ async def test_save_one_image_to_a_path(flavor: str, tmp_path: Path) -> None:
 async def test_save_into_a_folder(flavor: str, tmp_path: Path) -> None:
     api = images_api(flavor, {"data": [{"url": f"{CDN}/1.png"}]})
     result = await api.generate("A cat")
-    assert await api.save(result.data[0], tmp_path) == [tmp_path / "image-1.png"]
-    assert (tmp_path / "image-1.png").read_bytes() == PNG
+    assert await api.save(result.data[0], tmp_path) == [tmp_path / "image.png"]
+    assert (tmp_path / "image.png").read_bytes() == PNG
+    # Saved again: a new name, nothing overwritten.
+    assert await api.save(result.data[0], tmp_path) == [tmp_path / "image-2.png"]
 
 
 async def test_save_several_images(flavor: str, tmp_path: Path) -> None:
@@ -167,7 +169,16 @@ async def test_save_several_images(flavor: str, tmp_path: Path) -> None:
     assert paths == [tmp_path / "cats.png", tmp_path / "cats-2.png", tmp_path / "cats-3.png"]
     assert [path.read_bytes() for path in paths] == [PNG, OTHER_PNG, b"third"]
 
-    folder = tmp_path / "out"
-    folder.mkdir()
-    paths = await api.save(list(result.data), folder)
-    assert [path.name for path in paths] == ["image-1.png", "image-2.png", "image-3.png"]
+    paths = await api.save(list(result.data), f"{tmp_path / 'out'}/")  # made, as a folder
+    assert [path.name for path in paths] == ["image.png", "image-2.png", "image-3.bin"]
+
+
+async def test_save_names_a_jpeg_jpg_and_overwrites_nothing(flavor: str, tmp_path: Path) -> None:
+    jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 16
+    answer = {"data": [{"b64_json": base64.b64encode(jpeg).decode()}]}
+    api = images_api(flavor, answer)
+    result = await api.generate("A cat")
+    (tmp_path / "cat.jpg").write_bytes(b"mine")
+    assert await api.save(result, tmp_path / "cat.png") == [tmp_path / "cat-2.jpg"]
+    assert (tmp_path / "cat.jpg").read_bytes() == b"mine"
+    assert (tmp_path / "cat-2.jpg").read_bytes() == jpeg
