@@ -32,6 +32,7 @@ from ._exceptions import AmigoChatError
 from ._saving import ImageNames
 from ._streaming import Stream
 from ._version import __version__
+from .testing._command import add_serve_arguments, serve_command
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["main"]
@@ -148,10 +149,12 @@ def _parser() -> _Parser:
     models.add_argument("--json", action="store_true", help="one JSON object per line")
     _global_options(models, suppress=True)
 
-    serve = commands.add_parser("serve", help="run the reference server until Ctrl-C")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (8000)")
-    _global_options(serve, suppress=True)
+    serve = commands.add_parser(
+        "serve",
+        help="run the reference server until Ctrl-C (as python -m amigochat_sdk.testing)",
+        description="Serve the reference AmigoChat API on loopback, with fault injection.",
+    )
+    add_serve_arguments(serve)
     return parser
 
 
@@ -185,13 +188,10 @@ def _client(args: argparse.Namespace, progress: _Progress | None = None) -> Iter
         yield stack.enter_context(Client(**options))
 
 
-def _local_server(host: str = "127.0.0.1", port: int = 0) -> Any:
-    try:
-        from .testing import serve
+def _local_server() -> Any:
+    from .testing import serve  # MissingExtraError without the `server` extra
 
-        return serve(host=host, port=port)
-    except ImportError as exc:  # pragma: no cover - only without the `server` extra
-        raise UsageError(f"the reference server needs amigochat-sdk[server] ({exc})") from None
+    return serve()
 
 
 _CHAT_KNOBS = (
@@ -400,14 +400,19 @@ def _models(args: argparse.Namespace, out: _Out) -> int:
 
 
 def _serve(args: argparse.Namespace, out: _Out) -> int:
-    try:
-        with _local_server(args.host, args.port) as server:
-            out.line(server.url)
-            print(f"serving; try: {BASE_URL_ENV}={server.url} amigochat chat hi", file=sys.stderr)
-            while True:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        return 0
+    given = [
+        flag
+        for flag, value in (
+            ("--base-url", args.base_url),
+            ("--local", args.local),
+            ("--timeout", args.timeout),
+            ("--max-retries", args.max_retries),
+        )
+        if value not in (None, False)
+    ]
+    if given:
+        raise UsageError(f"serve does not take {', '.join(given)} (see: amigochat serve --help)")
+    return serve_command(args)
 
 
 def _report(exc: BaseException, debug: bool) -> None:

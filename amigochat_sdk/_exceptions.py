@@ -15,6 +15,7 @@ AmigoChatError
 ├── ToolRunError
 │   ├── MaxStepsExceededError               the tool runner hit `max_steps`
 │   └── ToolExecutionError                  a tool raised, with `tool_errors="raise"`
+├── MissingExtraError                       also an ImportError; an optional extra is missing
 └── APIError
     ├── APIConnectionError
     │   └── APITimeoutError
@@ -79,6 +80,7 @@ __all__ = [
     "InvalidInputError",
     "LengthFinishReasonError",
     "MaxStepsExceededError",
+    "MissingExtraError",
     "NotAcceptableError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -172,6 +174,13 @@ def _picklable(value: object, depth: int = 0) -> object:
             request=None if request is None else _safe_request(request),
         )
     return value
+
+
+class MissingExtraError(AmigoChatError, ImportError):
+    """
+    A feature needs an optional extra that is not installed; the message names the `pip
+    install` that brings it. Also an `ImportError`, as the missing import it stands for.
+    """
 
 
 class APIError(AmigoChatError):

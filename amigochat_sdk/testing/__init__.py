@@ -23,7 +23,7 @@ lives here) and needs the `server` extra (starlette, uvicorn) only when a server
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._exports import lazy
 
@@ -45,6 +45,7 @@ __all__ = [
     "ReferenceApp",
     "ReferenceServer",
     "RequestLog",
+    "SERVER_EXTRA_MESSAGE",
     "ServerOptions",
     "create_app",
     "find_spec",
@@ -69,5 +70,22 @@ _HOMES = {
     "serve": "._server",
 }
 
+#: What a missing `server` extra says, wherever it is found missing.
+SERVER_EXTRA_MESSAGE = (
+    "the reference server needs the server extra: pip install 'amigochat-sdk[server]'"
+)
+_SERVER_EXTRA = frozenset({"starlette", "uvicorn", "h11"})
 
-__getattr__, __dir__ = lazy(__name__, globals(), _HOMES)
+_load, __dir__ = lazy(__name__, globals(), _HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        return _load(name)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _SERVER_EXTRA:
+            raise
+        from .._exceptions import MissingExtraError  # here: the pytest plugin imports us
+
+        # One line and no chained traceback: the fix is the message.
+        raise MissingExtraError(SERVER_EXTRA_MESSAGE) from None

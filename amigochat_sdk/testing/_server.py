@@ -58,8 +58,11 @@ def _drop(server: uvicorn.Server, scope: Scope) -> bool:
     return False
 
 
-def _make_server(app: ReferenceApp, log_level: str | None = None) -> uvicorn.Server:
-    logging: dict[str, Any] = {"log_config": None, "access_log": False}
+def _make_server(
+    app: ReferenceApp, log_level: str | None = None, access_log: bool = False
+) -> uvicorn.Server:
+    # No log config: uvicorn leaves the loggers as the caller set them up (see _command.py).
+    logging: dict[str, Any] = {"log_config": None, "access_log": access_log}
     if log_level is not None:
         logging = {"log_level": log_level}
     config = uvicorn.Config(
@@ -246,15 +249,17 @@ def run(
     port: int = 8000,
     on_ready: Callable[[str], None] | None = None,
     log_level: str | None = None,
+    access_log: bool = False,
     **overrides: Any,
 ) -> None:
     """
     Serve in the foreground until SIGINT or SIGTERM. `on_ready` gets the base URL once the port
-    is bound (port 0 picks a free one); uvicorn logs only when `log_level` is given.
+    is bound (port 0 picks a free one); uvicorn logs only when `log_level` is given, and
+    `access_log` lets it log each request to the `uvicorn.access` logger's handlers.
     """
     app = ReferenceApp(options, **overrides)
     sock = _bind(host, port)
-    server = _make_server(app, log_level)
+    server = _make_server(app, log_level, access_log)
     if on_ready is not None:
         on_ready(_origin(host, sock.getsockname()[1]) + "/v1")
     server.run(sockets=[sock])

@@ -2,7 +2,8 @@
 pytest fixtures for the reference server, loaded by itself through the `pytest11` entry point.
 
 Rule: importing this module costs nothing and needs nothing: starlette, uvicorn and the clients
-are imported inside the fixtures, which skip the test when they are missing.
+are imported inside the fixtures. Without the `server` extra a fixture **fails** (never skips)
+with the one-line message saying what to install, so a CI job missing the extra cannot go green.
 
 - `amigochat_session_server`: one `ReferenceServer`, started on first use, for the whole session.
 - `amigochat_server`: that server, reset (no faults, empty request log, first options) around
@@ -20,24 +21,22 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from .._client import AsyncClient, Client
     from ._server import ReferenceServer
-
-
-def _client_class(name: str) -> Any:
-    import amigochat_sdk
-
-    found = getattr(amigochat_sdk, name, None)
-    if found is None:
-        pytest.skip(f"amigochat_sdk.{name} is not available")
-    return found
 
 
 @pytest.fixture(scope="session")
 def amigochat_session_server() -> Iterator[ReferenceServer]:
+    from .._exceptions import MissingExtraError
+
     try:
-        from ._server import ReferenceServer
-    except ImportError as exc:  # pragma: no cover - only without the `server` extra
-        pytest.skip(f"the reference server needs amigochat-sdk[server]: {exc}")
+        from . import ReferenceServer
+    except MissingExtraError as exc:
+        missing = str(exc)
+    else:
+        missing = ""
+    if missing:  # outside the `except`, so the report is the message alone
+        pytest.fail(missing, pytrace=False)
     with ReferenceServer() as server:
         yield server
 
@@ -57,21 +56,18 @@ def amigochat_client_options(amigochat_server: ReferenceServer) -> dict[str, Any
 @pytest.fixture
 def amigochat_client(
     amigochat_server: ReferenceServer, amigochat_client_options: dict[str, Any]
-) -> Iterator[Any]:
-    client = _client_class("Client")(base_url=amigochat_server.url, **amigochat_client_options)
-    try:
+) -> Iterator[Client]:
+    from .._client import Client
+
+    with Client(base_url=amigochat_server.url, **amigochat_client_options) as client:
         yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture
 async def amigochat_async_client(
     amigochat_server: ReferenceServer, amigochat_client_options: dict[str, Any], anyio_backend: Any
-) -> AsyncIterator[Any]:
-    cls = _client_class("AsyncClient")
-    client = cls(base_url=amigochat_server.url, **amigochat_client_options)
-    try:
+) -> AsyncIterator[AsyncClient]:
+    from .._client import AsyncClient
+
+    async with AsyncClient(base_url=amigochat_server.url, **amigochat_client_options) as client:
         yield client
-    finally:
-        await client.aclose()

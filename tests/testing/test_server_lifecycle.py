@@ -124,10 +124,11 @@ def test_command_line_serves_until_sigint() -> None:
 
 def test_command_line_rejects_a_busy_port() -> None:
     with serve() as server:
+        port = server.port
         result = subprocess.run(
-            [sys.executable, "-m", "amigochat_sdk.testing", "--port", str(server.port)],
+            [sys.executable, "-m", "amigochat_sdk.testing", "--port", str(port)],
             capture_output=True,
             text=True,
             timeout=20,
         )
-    assert result.returncode == 1 and "cannot serve" in result.stderr
+    assert result.returncode == 1 and f"port {port} is in use" in result.stderr
