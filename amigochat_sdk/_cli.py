@@ -43,7 +43,7 @@ _EPILOG = f"""\
 examples:
   amigochat chat "Write a haiku about rivers"
   echo "Summarise this" | amigochat chat --model gpt-4o -
-  amigochat chat                      (interactive, when stdin is a terminal)
+  amigochat chat                      (interactive, when stdin is a terminal; /help)
   amigochat image "A futuristic cityscape" -n 2 -o out/
   amigochat --local chat "hello"      (offline, against the reference server)
 
@@ -210,32 +210,44 @@ def _chat_params(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in _CHAT_KNOBS if getattr(args, name) is not None}
 
 
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a reply; `text` is what had arrived. Outside a chat it is a Ctrl-C."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 def _reply(client: Client, args: argparse.Namespace, messages: list[Any], out: _Out) -> str:
     """Send the conversation, print the answer as it arrives, and return its text."""
     params = _chat_params(args)
-    if args.no_stream:
-        completion: ChatCompletion = client.chat.completions.create(
-            model=args.model, messages=messages, **params
+    stream: Stream[ChatCompletionChunk] | None = None
+    try:
+        if args.no_stream:
+            completion: ChatCompletion = client.chat.completions.create(
+                model=args.model, messages=messages, **params
+            )
+            text = (completion.choices[0].message.content or "") if completion.choices else ""
+            if args.json:
+                out.line(completion.model_dump_json(exclude_none=True))
+            else:
+                out.write(text)
+                out.end_line()
+            return text
+        stream = client.chat.completions.create(
+            model=args.model, messages=messages, stream=True, **params
         )
-        text = (completion.choices[0].message.content or "") if completion.choices else ""
-        if args.json:
-            out.line(completion.model_dump_json(exclude_none=True))
-        else:
-            out.write(text)
-            out.end_line()
-        return text
-    stream: Stream[ChatCompletionChunk] = client.chat.completions.create(
-        model=args.model, messages=messages, stream=True, **params
-    )
-    with stream:
-        if args.json:
-            for chunk in stream:
-                out.line(chunk.model_dump_json(exclude_none=True))
-        else:
-            for piece in stream.text():
-                out.write(piece)
-            out.end_line()
-        return stream.text_so_far
+        with stream:
+            if args.json:
+                for chunk in stream:
+                    out.line(chunk.model_dump_json(exclude_none=True))
+            else:
+                for piece in stream.text():
+                    out.write(piece)
+                out.end_line()
+            return stream.text_so_far
+    except KeyboardInterrupt:
+        raise _Interrupted(stream.text_so_far if stream is not None else "") from None
 
 
 def _chat(args: argparse.Namespace, out: _Out) -> int:
@@ -250,10 +262,19 @@ def _chat(args: argparse.Namespace, out: _Out) -> int:
         return _interactive(client, args, system, out)
 
 
+_COMMANDS = """\
+/help          this list
+/reset         forget the conversation (the system message stays)
+/exit, /quit   leave (so do Ctrl-D and Ctrl-C at an empty prompt)
+//text         send "/text" (a message that starts with a slash)
+Ctrl-C during a reply stops it; the conversation keeps what arrived."""
+
+
 def _interactive(client: Client, args: argparse.Namespace, system: list[Any], out: _Out) -> int:
+    readline: Any = None
     with contextlib.suppress(ImportError):
-        import readline  # noqa: F401 - line editing and history for input()
-    print(f"Chatting with {args.model}. /exit or Ctrl-D quits, /reset forgets.", file=sys.stderr)
+        import readline  # line editing and history for input()
+    print(f"Chatting with {args.model}. /help lists the commands; Ctrl-D quits.", file=sys.stderr)
     messages = list(system)
     # input() writes its prompt to stdout; keep stdout clean when it is not the terminal.
     prompt = "> " if sys.stdout.isatty() else ""
@@ -266,16 +287,35 @@ def _interactive(client: Client, args: argparse.Namespace, system: list[Any], ou
         except EOFError:
             sys.stderr.write("\n")
             return 0
-        if line in ("/exit", "/quit"):
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")
+            if readline is not None and readline.get_line_buffer().strip():
+                continue  # Ctrl-C on a typed line drops the line, as a shell does
             return 0
-        if line == "/reset":
-            messages = list(system)
-            continue
         if not line:
             continue
-        messages.append({"role": "user", "content": line})
+        if line.startswith("/") and not line.startswith("//"):
+            if line in ("/exit", "/quit"):
+                return 0
+            if line == "/reset":
+                messages = list(system)
+                print("The conversation is forgotten.", file=sys.stderr)
+            elif line == "/help":
+                print(_COMMANDS, file=sys.stderr)
+            else:
+                print(f"unknown command {line.split()[0]}; /help lists them", file=sys.stderr)
+            continue
+        messages.append({"role": "user", "content": line[1:] if line.startswith("//") else line})
         try:
             text = _reply(client, args, messages, out)
+        except _Interrupted as stop:
+            out.end_line()
+            print("(stopped)", file=sys.stderr)
+            if stop.text:
+                messages.append({"role": "assistant", "content": stop.text})
+            else:
+                messages.pop()
+            continue
         except AmigoChatError as exc:
             messages.pop()  # forget the failed turn, keep talking
             out.end_line()

@@ -4,10 +4,12 @@ Run the `amigochat` command as a user would: a child process with real pipes or 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import select
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 from typing import Any
@@ -69,9 +71,19 @@ def assert_clean_error(result: subprocess.CompletedProcess[str], code: int = 1) 
     return lines[0]
 
 
+def _take_the_terminal() -> None:
+    """
+    A `preexec_fn`: make the pseudo-terminal on stderr the child's controlling terminal (the
+    child already leads a new session), so Ctrl-C typed on it is a SIGINT, as for a person.
+    """
+    restore_sigint()
+    fcntl.ioctl(2, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """
     The command on a pseudo-terminal (stdin, stdout and stderr), for what only a tty triggers.
+    It is the child's controlling terminal: `send("\x03")` is Ctrl-C, `send("\x04")` Ctrl-D.
     """
 
     def __init__(self, *args: str, stderr_only: bool = False) -> None:
@@ -85,7 +97,7 @@ class Terminal:
             [*MODULE, *args],
             env=env(),
             start_new_session=True,
-            preexec_fn=restore_sigint,
+            preexec_fn=_take_the_terminal,
             **streams,
         )
         os.close(slave)

@@ -243,7 +243,7 @@ def test_local_needs_no_server() -> None:
 def test_interactive_two_turns_keep_the_history() -> None:
     terminal = Terminal("--local", "chat", "--system", "Be brief.")
     try:
-        terminal.expect("/exit")
+        terminal.expect("/help lists the commands")
         terminal.expect("> ")
         terminal.send("Hello\n")
         terminal.expect(REPLY.format("Hello", 2))  # system + user
@@ -273,3 +273,73 @@ def test_interactive_ends_on_eof_and_survives_errors(amigochat_server: Reference
     finally:
         terminal.close()
     assert b"Traceback" not in terminal.seen
+
+
+def test_interactive_ctrl_c_stops_the_reply_and_keeps_the_conversation(
+    amigochat_server: ReferenceServer,
+) -> None:
+    amigochat_server.faults.push("stall-after=2:20")  # the first reply stops after two chunks
+    terminal = Terminal("--base-url", amigochat_server.url, "chat")
+    try:
+        terminal.expect("> ")
+        terminal.send("Hello\n")
+        terminal.expect("You ")  # the reply has started, and then stalls
+        started = time.monotonic()
+        terminal.send("\x03")  # Ctrl-C, typed
+        terminal.expect("(stopped)")
+        terminal.expect("> ")
+        assert time.monotonic() - started < 15  # the stall lasts 20 s: it did not wait it out
+        terminal.send("Again\n")
+        # user, the partial assistant reply, user: the stopped turn is kept as far as it went
+        terminal.expect(REPLY.format("Again", 3))
+        terminal.expect("> ")
+        assert terminal.proc.poll() is None  # still chatting
+        terminal.send("\x03")  # Ctrl-C at an empty prompt leaves
+        assert terminal.wait() == 0
+    finally:
+        terminal.close()
+    sent = amigochat_server.requests.last.json["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1]["content"].startswith("You ")
+    assert terminal.seen.endswith(b"\r\n")  # it left on a fresh line
+    assert b"Traceback" not in terminal.seen and b"KeyboardInterrupt" not in terminal.seen
+
+
+def test_interactive_ctrl_d_at_the_prompt_leaves_on_a_new_line() -> None:
+    terminal = Terminal("--local", "chat")
+    try:
+        terminal.expect("> ")
+        terminal.send("\x04")
+        assert terminal.wait() == 0
+    finally:
+        terminal.close()
+    assert terminal.seen == b"\r\n"
+
+
+def test_slash_commands_are_never_sent(amigochat_server: ReferenceServer) -> None:
+    terminal = Terminal("--base-url", amigochat_server.url, "chat", "--system", "Be brief.")
+    try:
+        terminal.expect("/help lists the commands")
+        terminal.expect("> ")
+        terminal.send("/help\n")
+        for command in ("/help", "/reset", "/exit, /quit", "//text"):
+            terminal.expect(command)
+        terminal.expect("> ")
+        terminal.send("/bogus now\n")
+        terminal.expect("unknown command /bogus; /help lists them")
+        terminal.expect("> ")
+        terminal.send("Hi\n")
+        terminal.expect(REPLY.format("Hi", 2))
+        terminal.expect("> ")
+        terminal.send("/reset\n")
+        terminal.expect("The conversation is forgotten.")
+        terminal.expect("> ")
+        terminal.send("//etc is a folder\n")
+        terminal.expect(REPLY.format("/etc is a folder", 2))  # system + this one
+        terminal.expect("> ")
+        terminal.send("/quit\n")
+        assert terminal.wait() == 0
+    finally:
+        terminal.close()
+    sent = [r.json["messages"][-1]["content"] for r in amigochat_server.requests]
+    assert sent == ["Hi", "/etc is a folder"]
