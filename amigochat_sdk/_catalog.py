@@ -27,6 +27,7 @@ __all__ = [
     "IMAGE_MODELS",
     "ModelInfo",
     "ResolvedModel",
+    "close_models",
     "is_image_model",
     "list_models",
     "resolve_model",
@@ -142,7 +143,7 @@ def _kind_of(model: str) -> Kind | None:
     return None
 
 
-def _suggest(name: str) -> list[str]:
+def close_models(name: str) -> list[str]:
     """
     The closest known names, compared without case so `GPT-4o` still finds `gpt-4o`.
     """
@@ -175,7 +176,7 @@ def resolve_model(
         return ResolvedModel(model, persona_id or table[model], found)
     if persona_id:
         return ResolvedModel(name, persona_id, kind or "chat", known=False)
-    suggestions = _suggest(name)
+    suggestions = close_models(name)
     hint = f" Did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
     raise ValueError(
         f"Unknown model {name!r}.{hint} Pass persona_id=... to use a model the catalog "

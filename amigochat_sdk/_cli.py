@@ -25,10 +25,17 @@ from typing import Any, NoReturn, TextIO
 import httpx
 import pydantic
 
-from ._catalog import ALIASES, DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, list_models
+from ._catalog import (
+    DEFAULT_IMAGE_MODEL,
+    DEFAULT_MODEL,
+    Kind,
+    close_models,
+    list_models,
+    resolve_model,
+)
 from ._client import Client
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT
-from ._exceptions import AmigoChatError
+from ._exceptions import AmigoChatError, NotFoundError
 from ._saving import ImageNames
 from ._streaming import Stream
 from ._version import __version__
@@ -250,7 +257,31 @@ def _reply(client: Client, args: argparse.Namespace, messages: list[Any], out: _
         raise _Interrupted(stream.text_so_far if stream is not None else "") from None
 
 
+def _check_model(args: argparse.Namespace, kind: Kind) -> None:
+    """
+    Before anything is sent: a name the catalog does not know (unless `--persona-id` vouches
+    for it), or a model of the other kind, is a usage error saying what to type instead.
+    """
+    try:
+        found = resolve_model(args.model, args.persona_id, kind=kind)
+    except ValueError:
+        close = close_models(args.model)
+        hint = f" Did you mean {' or '.join(close)}?" if close else ""
+        raise UsageError(
+            f"unknown model {args.model!r}.{hint} `amigochat models` lists the models; "
+            "--persona-id ID sends an unlisted one anyway"
+        ) from None
+    if found.kind != kind:
+        command = "image -m {} PROMPT" if found.kind == "image" else "chat -m {} PROMPT"
+        makes = "makes images" if found.kind == "image" else "is a chat model"
+        raise UsageError(
+            f"{args.model} {makes}: use `amigochat {command.format(args.model)}` "
+            f"(`amigochat models --kind {kind}` lists the {kind} models)"
+        )
+
+
 def _chat(args: argparse.Namespace, out: _Out) -> int:
+    _check_model(args, "chat")
     interactive = args.prompt is None and sys.stdin.isatty()
     system = [{"role": "system", "content": args.system}] if args.system else []
     if not interactive:
@@ -390,6 +421,7 @@ def _kb(nbytes: int) -> str:
 
 
 def _image(args: argparse.Namespace, out: _Out) -> int:
+    _check_model(args, "image")
     prompt = _read_prompt(args.prompt)
     if args.n < 1:
         raise UsageError("-n must be at least 1")
@@ -429,13 +461,6 @@ def _models(args: argparse.Namespace, out: _Out) -> int:
     for row in table:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         out.line("  ".join([*cells, row[3]]).rstrip())
-    for m in rows:
-        if ALIASES.get(m.name, m.name) != m.name:  # gpt-4o: both a model and an alias
-            print(
-                f"note: {m.name!r} means {ALIASES[m.name]!r} (aliases win); "
-                f"--persona-id {m.persona_id} asks for the other",
-                file=sys.stderr,
-            )
     return 0
 
 
@@ -455,6 +480,19 @@ def _serve(args: argparse.Namespace, out: _Out) -> int:
     return serve_command(args)
 
 
+def _base_url_hint(exc: BaseException) -> str:
+    """A 404 from a base URL without `/v1` most likely means the `/v1` is missing."""
+    request = getattr(exc, "request", None)
+    if not isinstance(exc, NotFoundError) or request is None:
+        return ""
+    path = request.url.path
+    for endpoint in ("/chat/completions", "/images/generations"):
+        if path.endswith(endpoint) and not path.endswith("/v1" + endpoint):
+            base = request.url.copy_with(path=path[: -len(endpoint)] + "/v1", query=None)
+            return f" (the base URL has no /v1: try --base-url {base})"
+    return ""
+
+
 def _report(exc: BaseException, debug: bool) -> None:
     if debug:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
@@ -464,7 +502,7 @@ def _report(exc: BaseException, debug: bool) -> None:
         )
         message = f"invalid request: {message}"
     elif isinstance(exc, (AmigoChatError, UsageError)):
-        message = str(exc)
+        message = str(exc) + _base_url_hint(exc)
     else:
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     print(f"error: {' '.join(message.split())}", file=sys.stderr, flush=True)
