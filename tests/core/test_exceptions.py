@@ -644,6 +644,7 @@ def every_kind_of_error() -> list[AmigoChatError]:
     return [
         AmigoChatError("plain"),
         exceptions_module.InvalidInputError("The header 'x' in extra_headers holds a line break"),
+        exceptions_module.MissingExtraError("the reference server needs the server extra"),
         APIError("base", request=request, body={"a": 1}),
         APIConnectionError("dropped", request=request),
         APITimeoutError(request=request),
