@@ -25,12 +25,10 @@ from ._core import (
     Close,
     Config,
     Flow,
+    LastHandOver,
     Ready,
-    build_json_call,
-    load_json,
     read_body,
     retrying,
-    validate_body,
 )
 from ._exceptions import (
     APIResponseValidationError,
@@ -40,6 +38,7 @@ from ._exceptions import (
     cloudflare_error,
 )
 from ._inputs import parse_json
+from ._json import build_json_call, load_json, validate_body
 from ._messages import extract_message
 from ._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
@@ -198,8 +197,8 @@ def _decode(
 def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
     """
     The whole chat call. Without `stream`, returns the assembled `ChatCompletion`. With it,
-    yields `Ready`, then each read's chunks as a list (the driver hands them over, then replies
-    with the next bytes of the body) or, last of all, as a tuple (hand over, reply `None`).
+    yields `Ready`, then each read's chunks as a `HandOver` (the driver hands them over, then
+    replies with the next bytes of the body) or, last of all, as a `LastHandOver`.
     """
     attempts = Attempts(config, call)
     opened = yield from retrying(attempts, lambda response: _open(response, attempts))
@@ -210,7 +209,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
             yield Ready(attempts.last_response, acc)
             whole = _as_chunk(opened)
             acc.add(whole)
-            yield (whole,)
+            yield LastHandOver((whole,))
         return opened
     response, decoder, events = opened
     request = response.request
@@ -220,6 +219,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
     fast = decoder.payloads
     try:
         while not done and error is None:
+            # `chunks` is a plain list, which is a `HandOver`: the cheapest one to build.
             data = yield (chunks if chunks and stream else RECEIVE)
             chunks = []
             if not data:
@@ -263,7 +263,7 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
             request=request,
         ) from exc
     if chunks and stream:
-        yield tuple(chunks)  # what came in the same read as [DONE] or an error
+        yield LastHandOver(chunks)  # what came in the same read as [DONE] or an error
     if error is not None:
         raise error
     if done:

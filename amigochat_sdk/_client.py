@@ -1,9 +1,8 @@
 """
-`Client` and `AsyncClient`, and the two drivers: the only code in the SDK that does I/O.
+`Client` and `AsyncClient`: the options resolved once, a connection pool, and the resources.
 
-Rule: a driver carries out the commands a flow yields (`_core.py`) and decides nothing. The
-sync and async drivers differ only in `await`, `time.sleep` against `anyio.sleep`, and
-`close` against `aclose`. Both close the current response and the flow on every way out.
+Rule: a client decides nothing about a call. It resolves its options into a `Config`, owns the
+httpx client, and gives each resource a runner (`_drivers.py`), which drives the flows.
 """
 
 from __future__ import annotations
@@ -12,12 +11,11 @@ import functools
 import os
 import platform
 import random
-import time
 import uuid
-from collections.abc import AsyncGenerator, Generator, Mapping
+from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import httpx
 from typing_extensions import Self, Unpack
@@ -34,7 +32,8 @@ from ._constants import (
     NOT_GIVEN,
     NotGiven,
 )
-from ._core import RECEIVE, Close, Config, Done, Flow, Send, Sleep
+from ._core import Config
+from ._drivers import AsyncRunner, Runner
 from ._exports import public
 from ._inputs import check_api_key, check_headers
 from ._messages import add_secret
@@ -46,8 +45,6 @@ if TYPE_CHECKING:
     from ._resources.images import AsyncImages, Images
 
 __all__ = ["AsyncClient", "Client", "ClientOptions"]
-
-T = TypeVar("T")
 
 
 @functools.cache
@@ -61,100 +58,6 @@ def _httpx_defaults() -> httpx.Headers:
 # httpx's own 5 s default is too short for a model that thinks; only a chosen timeout counts.
 _HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
 TimeoutTypes = float | httpx.Timeout | None
-
-
-def _drive(http: httpx.Client, flow: Flow[Any]) -> Generator[Any, None, None]:
-    response: httpx.Response | None = None
-    body: Any = iter(())
-    try:
-        command = next(flow)
-        while True:
-            try:
-                if command is RECEIVE:
-                    reply: Any = next(body, b"")
-                elif type(command) is Send:
-                    reply = response = http.send(command.request, stream=True)
-                    body = response.iter_raw() if _plain(response) else response.iter_bytes()
-                elif type(command) is list:
-                    yield command
-                    reply = next(body, b"")
-                elif type(command) is Sleep:
-                    reply = None
-                    time.sleep(command.seconds)
-                elif type(command) is Close:
-                    reply = None
-                    command.response.close()
-                else:
-                    reply = yield command
-            except httpx.TransportError as exc:
-                command = flow.throw(exc)
-                continue
-            command = flow.send(reply)
-    except StopIteration as stop:
-        yield Done(stop.value)
-    finally:
-        if response is not None:
-            response.close()
-        flow.close()
-
-
-def _plain(response: httpx.Response) -> bool:
-    """Whether raw reads will do: no content encoding, and a body still to be read."""
-    return "content-encoding" not in response.headers and not response.is_stream_consumed
-
-
-async def _sleep(seconds: float) -> None:
-    # anyio only when the async client sleeps: it costs the sync client nothing at import.
-    import anyio
-
-    await anyio.sleep(seconds)
-
-
-async def _adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
-    response: httpx.Response | None = None
-    body: Any = None
-    try:
-        command = next(flow)
-        while True:
-            try:
-                if command is RECEIVE:
-                    reply: Any = await anext(body, b"")
-                elif type(command) is Send:
-                    reply = response = await http.send(command.request, stream=True)
-                    body = response.aiter_raw() if _plain(response) else response.aiter_bytes()
-                elif type(command) is list:
-                    yield command
-                    reply = await anext(body, b"")
-                elif type(command) is Sleep:
-                    reply = None
-                    await _sleep(command.seconds)
-                elif type(command) is Close:
-                    reply = None
-                    await command.response.aclose()
-                else:
-                    reply = yield command
-            except httpx.TransportError as exc:
-                command = flow.throw(exc)
-                continue
-            command = flow.send(reply)
-    except StopIteration as stop:
-        yield Done(stop.value)
-    finally:
-        if response is not None:
-            await _aclose(response)
-        flow.close()
-
-
-async def _aclose(response: httpx.Response) -> None:
-    # Shielded: a cancelled task must still give its connection back (or close it), else the
-    # pool keeps a connection bound to a response nobody reads. Bounded, so it cannot hang.
-    import anyio
-
-    with anyio.CancelScope(shield=True, deadline=anyio.current_time() + _CLOSE_GRACE):
-        await response.aclose()
-
-
-_CLOSE_GRACE = 5.0  # seconds a shielded close may take
 
 
 def _timeout(value: TimeoutTypes | NotGiven, default: httpx.Timeout) -> httpx.Timeout:
@@ -215,6 +118,8 @@ class _BaseClient:
     _config: Config
     _http_class: type[httpx.Client] | type[httpx.AsyncClient]
     _http: Any
+    _runner_class: type[Runner] | type[AsyncRunner]
+    _runner: Any
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
         unknown = sorted(set(options) - set(ClientOptions.__annotations__))
@@ -256,9 +161,6 @@ class _BaseClient:
         self.api_key = api_key
         self.base_url = base
         self.max_retries = options.get("max_retries", DEFAULT_MAX_RETRIES)
-        #: What this client learned about each model (the structured-output strategy that
-        #: works), beside the frozen settings: per client, never global.
-        self._learned: dict[str, str] = {}
         self._config = Config(
             base_url=base,
             timeout=_timeout(options.get("timeout", NOT_GIVEN), default_timeout),
@@ -285,15 +187,17 @@ class _BaseClient:
         self._http = http or http_class(
             proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
         )
+        # What this client learns about each model (the structured-output strategy that
+        # works) lives beside the frozen settings: per client, never global.
+        self._runner = self._runner_class(self._config, self._http, {})
 
     def with_options(self, **changes: Unpack[ClientOptions]) -> Self:
         """
         A copy with some options changed, sharing this client's connection pool.
         """
+        # Given as `http_client`, the pool stays this client's to close.
         merged = cast(ClientOptions, {**self._options, "http_client": self._http, **changes})
-        copy = type(self)(**merged)
-        copy._owns_http = False
-        return copy
+        return type(self)(**merged)
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -324,29 +228,22 @@ class Client(_BaseClient):
 
     _http_class = httpx.Client
     _http: httpx.Client
+    _runner_class = Runner
+    _runner: Runner
 
     @cached_property
     def chat(self) -> Chat:
         """Chat completions: `client.chat.completions.create(...)`."""
         from ._resources.chat import Chat
 
-        return Chat(self)
+        return Chat(self._runner)
 
     @cached_property
     def images(self) -> Images:
         """Image generation and download: `client.images.generate(...)`."""
         from ._resources.images import Images
 
-        return Images(self)
-
-    def _stream(self, flow: Flow[Any]) -> Generator[Any, None, None]:
-        return _drive(self._http, flow)
-
-    def _run(self, flow: Flow[T]) -> T:
-        for item in _drive(self._http, flow):
-            if type(item) is Done:
-                return item.value  # type: ignore[no-any-return]
-        raise RuntimeError("the flow ended without a result")  # pragma: no cover
+        return Images(self._runner)
 
     def close(self) -> None:
         """Close the connection pool (unless it came from `http_client`)."""
@@ -380,33 +277,22 @@ class AsyncClient(_BaseClient):
 
     _http_class = httpx.AsyncClient
     _http: httpx.AsyncClient
+    _runner_class = AsyncRunner
+    _runner: AsyncRunner
 
     @cached_property
     def chat(self) -> AsyncChat:
         """Chat completions: `await client.chat.completions.create(...)`."""
         from ._resources.chat import AsyncChat
 
-        return AsyncChat(self)
+        return AsyncChat(self._runner)
 
     @cached_property
     def images(self) -> AsyncImages:
         """Image generation and download: `await client.images.generate(...)`."""
         from ._resources.images import AsyncImages
 
-        return AsyncImages(self)
-
-    def _stream(self, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
-        return _adrive(self._http, flow)
-
-    async def _run(self, flow: Flow[T]) -> T:
-        driver = _adrive(self._http, flow)
-        try:
-            async for item in driver:
-                if type(item) is Done:
-                    return item.value  # type: ignore[no-any-return]
-        finally:
-            await driver.aclose()
-        raise RuntimeError("the flow ended without a result")  # pragma: no cover
+        return AsyncImages(self._runner)
 
     async def close(self) -> None:
         """Close the connection pool (unless it came from `http_client`)."""

@@ -1,67 +1,68 @@
 """
 The request flow: everything that decides how a call goes, and no I/O.
 
-Rule: this module never sends, reads or sleeps. A *flow* is a generator that yields commands
-(`Send`, `RECEIVE`, `Sleep`, `Close`) and values meant for the user (`Ready`, chunks, `Done`).
-A driver in `_client.py` carries each command out and sends the reply back: the response for
-`Send`, the next bytes of the body for `RECEIVE` (`b""` at the end), `None` otherwise; a
-transport error comes back through `.throw()`. The same flow therefore runs under the sync and
-the async driver, and the retry loop below is the only one in the SDK.
+Rule: this module never sends, reads or sleeps. A *flow* is a generator that yields commands,
+and a driver (`_runner.py`) carries each one out and sends the reply back:
+
+- `Send(request)`: reply with the response (headers read, body not);
+- `RECEIVE`: reply with the next bytes of the current body, `b""` at its end;
+- `Sleep(seconds)`, `Close(response)`: do it, reply `None`;
+- `RunTools(calls)`: run the tool calls (concurrently where the client can), reply with their
+  `_tools.ToolOutcome`s;
+- `Ready(response, state)`: a stream is open; hand it to the user, reply `None`;
+- a `HandOver` (a list): hand its values to the user, then, when the user asks for more,
+  reply with the next bytes of the body, as for `RECEIVE` (one step per read on the hot path);
+- a `LastHandOver` (a tuple): hand its values to the user, reply `None`.
+
+A transport error comes back through `.throw()`, and the flow's return value is the call's
+result. A driver raises on anything else. The same flow therefore runs under the sync and the
+async driver, and the retry loop below is the only one in the SDK.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
-from ._catalog import Kind, resolve_model
 from ._constants import MAX_BODY_SIZE
 from ._exceptions import (
     APIConnectionError,
     APIDecodeError,
-    APIResponseValidationError,
     APITimeoutError,
-    cloudflare_error,
     make_status_error,
 )
-from ._inputs import check_headers, dump_json, parse_json
 from ._messages import is_quota_message, redact
 from ._retry import RetryPolicy, decide_after_exception, decide_after_status, fits_deadline
 
 __all__ = [
     "RECEIVE",
+    "Attempts",
     "Call",
     "Close",
     "Config",
     "Done",
     "Flow",
+    "HandOver",
+    "LastHandOver",
     "Ready",
+    "RunTools",
     "Send",
     "Sleep",
-    "Attempts",
-    "build_json_call",
-    "load_json",
     "read_body",
-    "validate_body",
     "retrying",
     "transport_error",
 ]
 
-if TYPE_CHECKING:
-    import pydantic
-
 log = logging.getLogger("amigochat_sdk")
 
 T = TypeVar("T")
-M = TypeVar("M", bound="pydantic.BaseModel")
 Flow = Generator[Any, Any, T]
 
 
@@ -92,6 +93,13 @@ class Close:
         self.response = response
 
 
+@dataclass(frozen=True)
+class RunTools:
+    """Command: run `calls` (`_tools.BoundCall`s) and reply with their `ToolOutcome`s."""
+
+    calls: Sequence[Any]
+
+
 class _Receive:
     __slots__ = ()
 
@@ -101,6 +109,14 @@ class _Receive:
 
 #: Command: reply with the next bytes of the current response body, `b""` at its end.
 RECEIVE = _Receive()
+
+
+# The two hand-overs are the builtin types themselves, not subclasses: the chat flow builds
+# one per read, and a plain list is the cheapest thing to build and to test with `type() is`.
+#: Hand-over, then read: values for the user; the reply is the body's next bytes.
+HandOver: type[list[Any]] = list
+#: Hand-over, reply nothing: the last values for the user; the reply is `None`.
+LastHandOver: type[tuple[Any, ...]] = tuple
 
 
 class Ready:
@@ -337,81 +353,3 @@ def retrying(attempts: Attempts, consume: Callable[[httpx.Response], Flow[T]]) -
             yield Sleep(attempts.after_exception(exc))
             continue
         yield Sleep(attempts.after_status(response, body))
-
-
-def build_json_call(
-    config: Config,
-    path: str,
-    model_class: type[pydantic.BaseModel],
-    body: dict[str, Any],
-    *,
-    kind: Kind,
-    persona_id: str | None,
-    extra_headers: Mapping[str, str] | None,
-    extra_body: Mapping[str, Any] | None,
-    timeout: httpx.Timeout | None,
-    accept: str = "application/json",
-) -> Call:
-    """
-    A POST of `body`, validated by the spec's request model before anything is sent.
-
-    The catalog supplies `model` and `personaId`: an explicit persona id wins, and a model it
-    does not know is sent as given, without a persona id (as some clients did), never refused.
-    `extra_body` is merged in unvalidated, for fields the spec does not know yet.
-    """
-    try:
-        resolved = resolve_model(body["model"], persona_id, kind=kind)
-        body["model"], persona_id = resolved.model, resolved.persona_id
-    except ValueError:
-        log.debug("model %r is not in the catalog; sending it as given", body["model"])
-    if persona_id:
-        body["personaId"] = persona_id
-    body.setdefault("chatId", str(uuid.uuid4()))
-    content = model_class.model_validate(body).model_dump_json(exclude_none=True)
-    if extra_body:
-        content = dump_json({**json.loads(content), **extra_body}, "extra_body")
-    if extra_headers:
-        check_headers(extra_headers, "extra_headers")
-    return Call(
-        "POST",
-        config.base_url + path,
-        body=content.encode(),
-        headers=extra_headers or {},
-        timeout=timeout,
-        accept=accept,
-    )
-
-
-def load_json(response: httpx.Response, body: bytes, *shape_keys: str) -> Any:
-    """
-    Parse a 2xx JSON body. A body that holds none of `shape_keys` but looks like an error
-    (`error`, `detail`, or a NestJS `message`) is mapped like any error status.
-    """
-    try:
-        data = parse_json(body)
-    except ValueError:
-        blocked = cloudflare_error(response, body)
-        if blocked is not None:
-            raise blocked from None
-        raise APIDecodeError(
-            "The response is not valid JSON", data=body, request=response.request
-        ) from None
-    if isinstance(data, dict) and not any(key in data for key in shape_keys):
-        # A NestJS `message` is text or a list; a dict there is the completion wrapper.
-        if "error" in data or "detail" in data or isinstance(data.get("message"), (str, list)):
-            raise make_status_error(response, body)
-    return data
-
-
-def validate_body(model: type[M], data: Any, response: httpx.Response, what: str) -> M:
-    """
-    `data` as `model`, or `APIResponseValidationError` saying the response is not `what`.
-    """
-    from pydantic import ValidationError  # loaded already by whoever owns `model`
-
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise APIResponseValidationError(
-            f"The response is not {what}: {exc.errors()[0]['msg']}", response=response, body=data
-        ) from None

@@ -1,11 +1,10 @@
 """
 `EventStream` and `AsyncEventStream`: the typed streams of `parse(stream=True)` and
-`run_tools(stream=True)`, and the loops that run those flows to their end without streaming.
+`run_tools(stream=True)`.
 
 Rule: like `_streaming.py`, these only hand over what the driver yields (the driver owns the
-response and closes it on every way out); the one thing they add is carrying out `RunTools`,
-with `_tools.execute` here and `_tools.aexecute` in the async twins: that is the whole
-difference between the clients' tool runners.
+response and closes it on every way out, and runs the tools: see `_drivers.py`). `open` makes
+a stream from a driver.
 """
 
 from __future__ import annotations
@@ -18,39 +17,12 @@ import httpx
 
 from ._core import Done, Ready
 from ._exports import public
-from ._tools import RunTools, aexecute, execute
 from .types import StreamEvent
 
-__all__ = ["AsyncEventStream", "EventStream", "arun", "run"]
+__all__ = ["AsyncEventStream", "EventStream"]
 
 R = TypeVar("R")
 _NOTHING: Any = object()
-
-
-def run(driver: Generator[Any, Any, None]) -> Any:
-    """Drive a typed flow to its end (sync client): its result."""
-    reply: Any = None
-    try:
-        while True:
-            item = driver.send(reply)
-            reply = execute(item) if type(item) is RunTools else None
-            if type(item) is Done:
-                return item.value
-    finally:
-        driver.close()
-
-
-async def arun(driver: AsyncGenerator[Any, Any]) -> Any:
-    """Drive a typed flow to its end (async client): its result."""
-    reply: Any = None
-    try:
-        while True:
-            item = await driver.asend(reply)
-            reply = await aexecute(item) if type(item) is RunTools else None
-            if type(item) is Done:
-                return item.value
-    finally:
-        await driver.aclose()
 
 
 class _Base(Generic[R]):
@@ -59,7 +31,7 @@ class _Base(Generic[R]):
     _index = 0
     _result: Any = _NOTHING
 
-    def _opened(self, item: Any) -> None:
+    def _opened(self, item: Ready) -> None:
         if type(item) is not Ready:  # pragma: no cover - the flows always open with Ready
             raise RuntimeError(f"a stream must open with Ready, not {item!r}")
         self.response = item.response
@@ -85,15 +57,14 @@ class EventStream(_Base[R], Iterator[StreamEvent]):
     ```
     """
 
-    def __init__(self, driver: Generator[Any, Any, None]) -> None:
+    def __init__(self, driver: Generator[Any, None, None], ready: Ready) -> None:
         self._driver = driver
-        self._opened(self._step())
+        self._opened(ready)
 
-    def _step(self) -> Any:
-        item = next(self._driver)
-        while type(item) is RunTools:
-            item = self._driver.send(execute(item))
-        return item
+    @classmethod
+    def open(cls, driver: Generator[Any, None, None]) -> EventStream[R]:
+        """The stream of `driver` (see `_drivers`), once its first response is open."""
+        return cls(driver, next(driver))
 
     def __iter__(self) -> EventStream[R]:
         return self
@@ -102,7 +73,7 @@ class EventStream(_Base[R], Iterator[StreamEvent]):
         while self._index >= len(self._items):
             if self._result is not _NOTHING:
                 raise StopIteration
-            item = self._step()
+            item = next(self._driver)
             if type(item) is Done:
                 self._result = item.value
                 self._driver.close()
@@ -139,18 +110,14 @@ class EventStream(_Base[R], Iterator[StreamEvent]):
 class AsyncEventStream(_Base[R], AsyncIterator[StreamEvent]):
     """The events of a typed call, for `async for`; as `EventStream`, awaited."""
 
-    def __init__(self, driver: AsyncGenerator[Any, Any]) -> None:
+    def __init__(self, driver: AsyncGenerator[Any, None], ready: Ready) -> None:
         self._driver = driver
+        self._opened(ready)
 
-    async def _start(self) -> AsyncEventStream[R]:
-        self._opened(await self._step())
-        return self
-
-    async def _step(self) -> Any:
-        item = await self._driver.__anext__()
-        while type(item) is RunTools:
-            item = await self._driver.asend(await aexecute(item))
-        return item
+    @classmethod
+    async def open(cls, driver: AsyncGenerator[Any, None]) -> AsyncEventStream[R]:
+        """The stream of `driver` (see `_drivers`), once its first response is open."""
+        return cls(driver, await driver.__anext__())
 
     def __aiter__(self) -> AsyncEventStream[R]:
         return self
@@ -159,7 +126,7 @@ class AsyncEventStream(_Base[R], AsyncIterator[StreamEvent]):
         while self._index >= len(self._items):
             if self._result is not _NOTHING:
                 raise StopAsyncIteration
-            item = await self._step()
+            item = await self._driver.__anext__()
             if type(item) is Done:
                 self._result = item.value
                 await self._driver.aclose()

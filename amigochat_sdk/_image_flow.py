@@ -23,13 +23,11 @@ from ._core import (
     Call,
     Config,
     Flow,
-    build_json_call,
-    load_json,
     read_body,
     retrying,
-    validate_body,
 )
 from ._exceptions import APIDecodeError, InvalidInputError, cloudflare_error
+from ._json import build_json_call, load_json, validate_body
 from .types import Image, ImageGenerationRequest, ImagesResponse
 
 __all__ = ["build_image_call", "download_flow", "image_flow", "parse_images"]

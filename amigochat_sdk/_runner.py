@@ -4,9 +4,10 @@ repeat until the model answers without a tool call. A flow made of chat flows, l
 `_structured.py`, so both clients run it, streamed or not.
 
 Rule: the flow decides everything (which calls run, what goes back for a bad call, when to
-stop); running the tools is the one command it yields, `RunTools`, carried out by
-`_tools.execute` (one after the other) or `_tools.aexecute` (concurrently). A tool that raises
-and arguments that do not validate go back to the model as the tool's result. No I/O.
+stop); running the tools is the one command it yields, `RunTools`, carried out by the
+drivers with `_tools.execute` (one after the other) or `_tools.aexecute` (concurrently). A tool
+that raises and arguments that do not validate go back to the model as the tool's result. No
+I/O.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from typing import Any, Literal
 import pydantic
 
 from ._chat_flow import chat_flow
-from ._core import Config, Flow
+from ._core import Config, Flow, LastHandOver, RunTools
 from ._exceptions import MaxStepsExceededError, ToolExecutionError
 from ._relay import relay
 from ._structured import TypedCall, check_finish, message_dict, to_parsed
-from ._tools import BoundCall, FunctionTool, RunTools, Toolbox, ToolOutcome, result_text
+from ._tools import BoundCall, FunctionTool, Toolbox, ToolOutcome, result_text
 from ._views import StreamView
 from .types import ContentDoneEvent, ParsedFunctionToolCall, ToolResultEvent, ToolRunResult
 
@@ -111,7 +112,7 @@ def tools_flow(
         if not calls:
             if stream:
                 content = message.content if message is not None else None
-                yield (ContentDoneEvent(content or "", None),)
+                yield LastHandOver((ContentDoneEvent(content or "", None),))
             return ToolRunResult(parsed, messages, step)
         plans = [_plan(c, toolbox) for c in calls]
         outcomes: list[ToolOutcome] = yield RunTools([p for p in plans if isinstance(p, BoundCall)])
@@ -138,7 +139,7 @@ def tools_flow(
             messages.append({"role": "tool", "tool_call_id": ident, "content": content})
             events.append(ToolResultEvent(ident, name, content, is_error))
         if stream:
-            yield tuple(events)
+            yield LastHandOver(events)
     raise MaxStepsExceededError(
         f"The model still asked for tools after max_steps={max_steps} requests",
         messages=messages,

@@ -3,8 +3,8 @@
 
 Rule: a stream owns one HTTP response and gives it back on every way out: exhaustion, `break`
 out of a `with` block, an exception, `close()`, and garbage collection (the driver generator's
-`finally` closes the response). The chunks come from the flow in `_chat_flow.py`; this module
-only hands them over.
+`finally` closes the response). The chunks come from the flow in `_chat_flow.py` through a
+driver (`_runner.py`); this module only hands them over. `open` makes a stream from a driver.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class _StreamBase(Generic[ChunkT]):
     _items: Sequence[ChunkT]
     _index: int
 
-    def _opened(self, item: Any) -> None:
+    def _opened(self, item: Ready) -> None:
         if type(item) is not Ready:  # pragma: no cover - the flow always opens with Ready
             raise RuntimeError(f"a stream must open with Ready, not {item!r}")
         self.response = item.response
@@ -72,9 +72,14 @@ class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
     ```
     """
 
-    def __init__(self, driver: Generator[Any, None, None]) -> None:
+    def __init__(self, driver: Generator[Any, None, None], ready: Ready) -> None:
         self._driver = driver
-        self._opened(next(driver))
+        self._opened(ready)
+
+    @classmethod
+    def open(cls, driver: Generator[Any, None, None]) -> Stream[ChunkT]:
+        """The stream of `driver` (see `_runner`), once its response is open."""
+        return cls(driver, next(driver))
 
     def __iter__(self) -> Stream[ChunkT]:
         return self
@@ -85,7 +90,7 @@ class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
             self._index = index + 1
             return self._items[index]
         while True:
-            # The driver hands over each read's chunks as a list (or a tuple), then `Done`.
+            # The driver hands over each read's chunks (`HandOver`, `LastHandOver`), then `Done`.
             item = next(self._driver)
             if type(item) is Done:
                 self._driver.close()
@@ -144,12 +149,14 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
     ```
     """
 
-    def __init__(self, driver: AsyncGenerator[Any, None]) -> None:
+    def __init__(self, driver: AsyncGenerator[Any, None], ready: Ready) -> None:
         self._driver = driver
+        self._opened(ready)
 
-    async def _start(self) -> AsyncStream[ChunkT]:
-        self._opened(await self._driver.__anext__())
-        return self
+    @classmethod
+    async def open(cls, driver: AsyncGenerator[Any, None]) -> AsyncStream[ChunkT]:
+        """The stream of `driver` (see `_runner`), once its response is open."""
+        return cls(driver, await driver.__anext__())
 
     def __aiter__(self) -> AsyncStream[ChunkT]:
         return self

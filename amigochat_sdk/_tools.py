@@ -13,20 +13,20 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
 import pydantic
 import pydantic_core
 
+from ._core import RunTools
 from ._exports import public
 from ._schema import strict_schema
 
 __all__ = [
     "BoundCall",
     "FunctionTool",
-    "RunTools",
     "ToolOutcome",
     "Toolbox",
     "aexecute",
@@ -177,13 +177,6 @@ class ToolOutcome:
 
     value: Any = None
     error: BaseException | None = None
-
-
-@dataclass(frozen=True)
-class RunTools:
-    """Command: run `calls` (concurrently where the client can) and reply their `ToolOutcome`s."""
-
-    calls: Sequence[BoundCall]
 
 
 class Toolbox:

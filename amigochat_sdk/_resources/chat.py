@@ -5,128 +5,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
+from typing import Any, Literal, overload
 
-import httpx
 from typing_extensions import Unpack
 
-from .._chat_flow import build_chat_call, chat_flow
-from .._constants import NOT_GIVEN, NotGiven
-from .._core import Call, Config
+from .._chat_flow import chat_flow
+from .._core import Config, Flow
+from .._drivers import AsyncRunner, Runner
 from .._streaming import AsyncStream, Stream
-from ..types import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatCompletionNamedToolChoice,
-    ChatCompletionToolParam,
-    ResponseFormat,
-    StreamOptions,
-)
+from ..types import ChatCompletion, ChatCompletionChunk
+from .params import ChatParams, MessageParam, build_call
 from .typed import AsyncTypedCompletions, TypedCompletions
 
-if TYPE_CHECKING:
-    from .._client import AsyncClient, Client
-
-__all__ = [
-    "AsyncChat",
-    "AsyncCompletions",
-    "BaseChatParams",
-    "Chat",
-    "ChatParams",
-    "Completions",
-    "build_call",
-]
-
-#: A message as a dict (`{"role": "user", "content": "Hi"}`) or as a model from `types`.
-MessageParam = Mapping[str, Any] | Any
+__all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
 
 
-class BaseChatParams(TypedDict, total=False):
-    """
-    The optional keywords of every chat call (`create`, `parse`, `run_tools`): the spec's
-    request fields, in Python's spelling. Omitted ones take the seed's defaults
-    (`frequency_penalty=0`, `max_tokens=4000`, `presence_penalty=0`, `temperature=0.5`,
-    `top_p=0.95`).
-    """
-
-    persona_id: str | None
-    """The service's persona; looked up in the catalog when omitted. An explicit one wins."""
-    chat_id: str | None
-    """The conversation id; a fresh UUID4 when omitted."""
-    frequency_penalty: float
-    max_tokens: int
-    presence_penalty: float
-    temperature: float
-    top_p: float
-    stop: str | list[str] | None
-    n: int | None
-    seed: int | None
-    user: str | None
-    tool_choice: str | ChatCompletionNamedToolChoice | Mapping[str, Any] | None
-    parallel_tool_calls: bool | None
-    logprobs: bool | None
-    top_logprobs: int | None
-    stream_options: StreamOptions | Mapping[str, Any] | None
-    extra_headers: Mapping[str, str] | None
-    """Headers added to this request only."""
-    extra_body: Mapping[str, Any] | None
-    """JSON fields merged into the body unvalidated: for fields the spec does not know yet."""
-    timeout: float | httpx.Timeout | None
-    """This request's timeout instead of the client's; `None` turns it off."""
-
-
-class ChatParams(BaseChatParams, total=False):
-    """The keywords of `create()`: `BaseChatParams`, and the wire's answer format and tools."""
-
-    response_format: ResponseFormat | Mapping[str, Any] | None
-    tools: Iterable[ChatCompletionToolParam | Mapping[str, Any]] | None
-
-
-_CALL_KEYS = ("persona_id", "chat_id", "extra_headers", "extra_body", "timeout")
-
-
-def build_call(
+def _call(
     config: Config,
     model: str,
     messages: Iterable[MessageParam],
     stream: bool,
     params: Mapping[str, Any],
-) -> Call:
-    """The call for a chat request, from `create()`'s arguments."""
-    timeout = params.get("timeout", NOT_GIVEN)
-    body = {k: v for k, v in params.items() if k not in _CALL_KEYS}
-    if isinstance(body.get("tools"), Iterable):
-        body["tools"] = list(body["tools"])
-    return build_chat_call(
-        config,
-        model=model,
-        messages=messages,
-        stream=stream,
-        persona_id=params.get("persona_id"),
-        chat_id=params.get("chat_id"),
-        params=body,
-        extra_headers=params.get("extra_headers"),
-        extra_body=params.get("extra_body"),
-        timeout=None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
-    )
-
-
-def _call(
-    client: Client | AsyncClient,
-    model: str,
-    messages: Iterable[MessageParam],
-    stream: bool,
-    params: Mapping[str, Any],
-) -> Any:
-    config = client._config
+) -> Flow[Any]:
     return chat_flow(config, build_call(config, model, messages, stream, params), stream)
 
 
 class Completions(TypedCompletions):
     """`client.chat.completions`."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
 
     @overload
     def create(
@@ -168,18 +76,19 @@ class Completions(TypedCompletions):
         `ChatCompletion`, whatever shape the service answered in. See `ChatParams` for the
         other keywords.
         """
-        flow = _call(self._client, model, messages, stream, params)
+        runner = self._runner
+        flow = _call(runner.config, model, messages, stream, params)
         if stream:
-            return Stream(self._client._stream(flow))
-        completion: ChatCompletion = self._client._run(flow)
+            return Stream.open(runner.stream(flow))
+        completion: ChatCompletion = runner.run(flow)
         return completion
 
 
 class AsyncCompletions(AsyncTypedCompletions):
     """`client.chat.completions` on `AsyncClient`."""
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
+    def __init__(self, runner: AsyncRunner) -> None:
+        self._runner = runner
 
     @overload
     async def create(
@@ -219,22 +128,23 @@ class AsyncCompletions(AsyncTypedCompletions):
         """
         Create a chat completion; as `Completions.create`, awaited.
         """
-        flow = _call(self._client, model, messages, stream, params)
+        runner = self._runner
+        flow = _call(runner.config, model, messages, stream, params)
         if stream:
-            return await AsyncStream[ChatCompletionChunk](self._client._stream(flow))._start()
-        completion: ChatCompletion = await self._client._run(flow)
+            return await AsyncStream.open(runner.stream(flow))
+        completion: ChatCompletion = await runner.run(flow)
         return completion
 
 
 class Chat:
     """`client.chat`."""
 
-    def __init__(self, client: Client) -> None:
-        self.completions = Completions(client)
+    def __init__(self, runner: Runner) -> None:
+        self.completions = Completions(runner)
 
 
 class AsyncChat:
     """`client.chat` on `AsyncClient`."""
 
-    def __init__(self, client: AsyncClient) -> None:
-        self.completions = AsyncCompletions(client)
+    def __init__(self, runner: AsyncRunner) -> None:
+        self.completions = AsyncCompletions(runner)

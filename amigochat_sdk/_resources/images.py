@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 import anyio
 import httpx
 from typing_extensions import Unpack
 
 from .._constants import NOT_GIVEN, NotGiven
+from .._core import Config, Flow
+from .._drivers import AsyncRunner, Runner
 from .._image_flow import build_image_call, download_flow, image_flow
 from .._saving import ImageNames
 from ..types import Image, ImagesResponse
-
-if TYPE_CHECKING:
-    from .._client import AsyncClient, Client
 
 __all__ = ["AsyncImages", "ImageParams", "Images"]
 
@@ -47,10 +46,10 @@ class ImageParams(TypedDict, total=False):
 _CALL_KEYS = ("model", "persona_id", "chat_id", "extra_headers", "extra_body", "timeout")
 
 
-def _flow(client: Client | AsyncClient, prompt: str, params: Mapping[str, Any]) -> Any:
+def _flow(config: Config, prompt: str, params: Mapping[str, Any]) -> Flow[ImagesResponse]:
     timeout = params.get("timeout", NOT_GIVEN)
     call = build_image_call(
-        client._config,
+        config,
         prompt=prompt,
         model=params.get("model"),
         persona_id=params.get("persona_id"),
@@ -60,7 +59,7 @@ def _flow(client: Client | AsyncClient, prompt: str, params: Mapping[str, Any]) 
         extra_body=params.get("extra_body"),
         timeout=None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
     )
-    return image_flow(client._config, call)
+    return image_flow(config, call)
 
 
 def _images(result: ImagesResponse | Image | list[Image]) -> list[Image]:
@@ -72,15 +71,14 @@ def _images(result: ImagesResponse | Image | list[Image]) -> list[Image]:
 class Images:
     """`client.images`."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
 
     def generate(self, prompt: str, **params: Unpack[ImageParams]) -> ImagesResponse:
         """
         Generate images from `prompt`; `{"imageUrl": ...}` answers come back as `data[0].url`.
         """
-        result: ImagesResponse = self._client._run(_flow(self._client, prompt, params))
-        return result
+        return self._runner.run(_flow(self._runner.config, prompt, params))
 
     def fetch(
         self, image: Image, *, timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
@@ -89,7 +87,7 @@ class Images:
         The bytes of one image: `b64_json` decoded, or its `url` downloaded with retries.
         """
         t = None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout)
-        return self._client._run(download_flow(self._client._config, image, t))
+        return self._runner.run(download_flow(self._runner.config, image, t))
 
     def save(self, images: ImagesResponse | Image | list[Image], path: str | Path) -> list[Path]:
         """
@@ -105,14 +103,14 @@ class Images:
 class AsyncImages:
     """`client.images` on `AsyncClient`."""
 
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
+    def __init__(self, runner: AsyncRunner) -> None:
+        self._runner = runner
 
     async def generate(self, prompt: str, **params: Unpack[ImageParams]) -> ImagesResponse:
         """
         Generate images from `prompt`; as `Images.generate`, awaited.
         """
-        return await self._client._run(_flow(self._client, prompt, params))
+        return await self._runner.run(_flow(self._runner.config, prompt, params))
 
     async def fetch(
         self, image: Image, *, timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
@@ -121,7 +119,7 @@ class AsyncImages:
         The bytes of one image; as `Images.fetch`, awaited.
         """
         t = None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout)
-        return await self._client._run(download_flow(self._client._config, image, t))
+        return await self._runner.run(download_flow(self._runner.config, image, t))
 
     async def save(
         self, images: ImagesResponse | Image | list[Image], path: str | Path

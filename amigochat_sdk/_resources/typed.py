@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from typing_extensions import Unpack
 
-from .._event_stream import AsyncEventStream, EventStream, arun, run
+from .._drivers import AsyncRunner, Runner
+from .._event_stream import AsyncEventStream, EventStream
 from .._runner import ToolErrors, tools_flow
 from .._schema import AnswerType
 from .._structured import Strategy, TypedCall, structured_flow
 from .._tools import Toolbox
 from ..types import ParsedChatCompletion, ToolRunResult
+from .params import BaseChatParams, MessageParam, build_call
 
 if TYPE_CHECKING:
-    from .._client import AsyncClient, Client
     from .._core import Flow
-    from .chat import BaseChatParams, MessageParam
 
 __all__ = ["AsyncTypedCompletions", "TypedCompletions"]
 
@@ -28,15 +28,13 @@ T = TypeVar("T")
 
 
 def _typed(
-    client: Client | AsyncClient,
+    runner: Runner | AsyncRunner,
     model: str,
     messages: Iterable[MessageParam],
     tools: Iterable[Any] | None,
     params: Mapping[str, Any],
 ) -> TypedCall:
-    from .chat import build_call  # chat.py builds its classes from this module's
-
-    config = client._config
+    config = runner.config
     toolbox = Toolbox(tools) if tools else None
     wire_tools = toolbox.params() if toolbox else None
 
@@ -48,7 +46,7 @@ def _typed(
 
 
 def _parse_flow(
-    client: Client | AsyncClient,
+    runner: Runner | AsyncRunner,
     model: str,
     messages: Iterable[MessageParam],
     response_format: Any,
@@ -60,20 +58,20 @@ def _parse_flow(
 ) -> Flow[ParsedChatCompletion[Any]]:
     if max_repairs < 0:
         raise ValueError("max_repairs must be 0 or more")
-    typed = _typed(client, model, messages, tools, params)
+    typed = _typed(runner, model, messages, tools, params)
     return structured_flow(
-        client._config,
+        runner.config,
         typed,
         AnswerType[Any](response_format),
         strategy=structured,
         max_repairs=max_repairs,
-        learned=client._learned,
+        learned=runner.learned,
         stream=stream,
     )
 
 
 def _tools_flow(
-    client: Client | AsyncClient,
+    runner: Runner | AsyncRunner,
     model: str,
     messages: Iterable[MessageParam],
     tools: Iterable[Any],
@@ -84,16 +82,16 @@ def _tools_flow(
 ) -> Flow[ToolRunResult]:
     if max_steps < 1:
         raise ValueError("max_steps must be at least 1")
-    typed = _typed(client, model, messages, tools, params)
+    typed = _typed(runner, model, messages, tools, params)
     return tools_flow(
-        client._config, typed, max_steps=max_steps, tool_errors=tool_errors, stream=stream
+        runner.config, typed, max_steps=max_steps, tool_errors=tool_errors, stream=stream
     )
 
 
 class TypedCompletions:
     """Typed answers on `client.chat.completions`: `parse()` and `run_tools()`."""
 
-    _client: Client
+    _runner: Runner
 
     @overload
     def parse(
@@ -146,7 +144,7 @@ class TypedCompletions:
         With `stream=True`, an `EventStream` of partial answers as the JSON grows.
         """
         flow = _parse_flow(
-            self._client,
+            self._runner,
             model,
             messages,
             response_format,
@@ -157,8 +155,8 @@ class TypedCompletions:
             params,
         )
         if stream:
-            return EventStream(self._client._stream(flow))
-        parsed: ParsedChatCompletion[T] = run(self._client._stream(flow))
+            return EventStream.open(self._runner.stream(flow))
+        parsed: ParsedChatCompletion[T] = self._runner.run(flow)
         return parsed
 
     @overload
@@ -205,18 +203,18 @@ class TypedCompletions:
         `stream=True`, an `EventStream` of text deltas, tool calls and their results.
         """
         flow = _tools_flow(
-            self._client, model, messages, tools, max_steps, tool_errors, stream, params
+            self._runner, model, messages, tools, max_steps, tool_errors, stream, params
         )
         if stream:
-            return EventStream(self._client._stream(flow))
-        result: ToolRunResult = run(self._client._stream(flow))
+            return EventStream.open(self._runner.stream(flow))
+        result: ToolRunResult = self._runner.run(flow)
         return result
 
 
 class AsyncTypedCompletions:
     """Typed answers on `AsyncClient`: as `TypedCompletions`, awaited; tools run concurrently."""
 
-    _client: AsyncClient
+    _runner: AsyncRunner
 
     @overload
     async def parse(
@@ -258,7 +256,7 @@ class AsyncTypedCompletions:
     ) -> ParsedChatCompletion[T] | AsyncEventStream[ParsedChatCompletion[T]]:
         """A typed answer; as `TypedCompletions.parse`, awaited."""
         flow = _parse_flow(
-            self._client,
+            self._runner,
             model,
             messages,
             response_format,
@@ -269,9 +267,8 @@ class AsyncTypedCompletions:
             params,
         )
         if stream:
-            events = AsyncEventStream[ParsedChatCompletion[T]](self._client._stream(flow))
-            return await events._start()
-        parsed: ParsedChatCompletion[T] = await arun(self._client._stream(flow))
+            return await AsyncEventStream.open(self._runner.stream(flow))
+        parsed: ParsedChatCompletion[T] = await self._runner.run(flow)
         return parsed
 
     @overload
@@ -311,10 +308,9 @@ class AsyncTypedCompletions:
     ) -> ToolRunResult | AsyncEventStream[ToolRunResult]:
         """The tool runner; as `TypedCompletions.run_tools`, with parallel calls concurrent."""
         flow = _tools_flow(
-            self._client, model, messages, tools, max_steps, tool_errors, stream, params
+            self._runner, model, messages, tools, max_steps, tool_errors, stream, params
         )
         if stream:
-            events = AsyncEventStream[ToolRunResult](self._client._stream(flow))
-            return await events._start()
-        result: ToolRunResult = await arun(self._client._stream(flow))
+            return await AsyncEventStream.open(self._runner.stream(flow))
+        result: ToolRunResult = await self._runner.run(flow)
         return result

@@ -37,6 +37,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         slept.append(seconds)
 
     # The drivers' own modules: `time.sleep` for `Client`, `_sleep` (anyio) for `AsyncClient`.
-    monkeypatch.setattr("amigochat_sdk._client.time.sleep", sleep)
-    monkeypatch.setattr("amigochat_sdk._client._sleep", asleep)
+    monkeypatch.setattr("amigochat_sdk._drivers.time.sleep", sleep)
+    monkeypatch.setattr("amigochat_sdk._drivers._sleep", asleep)
     return slept
