@@ -16,6 +16,8 @@ line is kept as a list of pieces, so a huge event arriving a byte at a time cost
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 __all__ = ["EventTooLargeError", "SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
@@ -66,11 +68,15 @@ class EventTooLargeError(ValueError):
     the verdict independent of how the stream was split into reads.
     """
 
-    def __init__(self, limit: int, head: str = "") -> None:
+    def __init__(
+        self, limit: int, head: str = "", events: list[ServerSentEvent] | None = None
+    ) -> None:
         super().__init__(f"server-sent event larger than max_event_size ({limit} bytes)")
         self.limit = limit
         #: The first 500 bytes of the event, decoded, to show what it was.
         self.head = head
+        #: The events the failing read completed before the oversized one, in order.
+        self.events: list[ServerSentEvent] = events or []
 
     def __reduce__(self) -> tuple[type[EventTooLargeError], tuple[int, str]]:
         return (type(self), (self.limit, self.head))
@@ -88,8 +94,10 @@ class SSEDecoder:
     decoder.flush()  # end of stream: an unterminated event is dropped, see `pending`
     ```
 
-    When an event exceeds `max_event_size`, `decode()` still returns the events completed
-    before it; `EventTooLargeError` is raised then if there are none, else by the next call.
+    Two stages, as in httpx-sse: `_lines` frames bytes into lines (BOM, CR/LF/CRLF, the
+    unterminated tail) and `_fields` turns lines into events. When an event exceeds
+    `max_event_size`, `EventTooLargeError` is raised at once; its `events` are the events this
+    read completed before it, so nothing before the oversized event is lost.
     """
 
     def __init__(self, max_event_size: int = 16 * 1024 * 1024) -> None:
@@ -112,8 +120,15 @@ class SSEDecoder:
         """
         Feed one read; return the events it completed (possibly `[]`).
         """
+        if self._error is not None:
+            raise self._error
         try:
-            return self._decode(data)
+            lines = self._lines(data)
+            if lines:
+                return self._fields(lines)
+            if self._data_len + self._tail_len > self._limit:
+                self._fail([], self._data + self._tail)
+            return []
         finally:
             # Whether nothing is pending (no partial line, event, id or retry, no error):
             # kept as a flag because `payloads()` asks it on every read.
@@ -128,9 +143,9 @@ class SSEDecoder:
                 and self._error is None
             )
 
-    def _decode(self, data: bytes) -> list[ServerSentEvent]:
-        if self._error is not None:
-            raise self._error
+    def _lines(self, data: bytes) -> list[bytes]:
+        # Framing: the complete lines of this read, the first one joined to what earlier
+        # reads left unterminated; the new unterminated rest becomes the tail.
         if self._head is not None:
             head = self._head + data
             if len(head) < 3 and _BOM.startswith(head):
@@ -147,17 +162,21 @@ class SSEDecoder:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = data.split(b"\n")
         last = lines.pop()
-        limit = self._limit
-        size = self._data_len
-        if not lines:
-            if last:
-                self._tail.append(last)
-                self._tail_len += len(last)
-            return self._fail([], self._data + self._tail) if size + self._tail_len > limit else []
-        if self._tail:
+        if lines and self._tail:
             self._tail.append(lines[0])
             lines[0] = b"".join(self._tail)
             self._tail = []
+            self._tail_len = 0
+        if last:
+            self._tail.append(last)
+            self._tail_len += len(last)
+        return lines
+
+    def _fields(self, lines: list[bytes]) -> list[ServerSentEvent]:
+        # Field handling, per WHATWG. An event's size counts whole lines, so the verdict does
+        # not depend on where reads were split.
+        limit = self._limit
+        size = self._data_len
         events: list[ServerSentEvent] = []
         parts = self._data
         etype, last_id, retry = self._event, self._id, self._retry
@@ -173,10 +192,10 @@ class SSEDecoder:
                 n = len(line)
                 size += n
                 if size > limit:
-                    return self._fail(events, [*parts, line])
+                    self._fail(events, [*parts, line])
                 parts.append(line[6:] if n > 5 and line[5] == 32 else line[5:])
             elif size + len(line) > limit:
-                return self._fail(events, [line])
+                self._fail(events, [line])
             else:  # a comment (leading ":") has the empty field name, which matches nothing
                 name, colon, value = line.partition(b":")
                 if colon and value[:1] == b" ":
@@ -196,10 +215,9 @@ class SSEDecoder:
                         pass
         self._data, self._data_len = parts, size
         self._event, self._id, self._retry = etype, last_id, retry
-        if last:
-            self._tail = [last]
-        self._tail_len = len(last)
-        return self._fail(events, [*parts, last]) if size + len(last) > limit else events
+        if size + self._tail_len > limit:
+            self._fail(events, [*parts, *self._tail])
+        return events
 
     def payloads(self, data: bytes) -> list[bytes] | None:
         """
@@ -230,10 +248,9 @@ class SSEDecoder:
     def flush(self) -> list[ServerSentEvent]:
         """
         Signal end of stream. Always returns `[]`: per WHATWG an event with no closing blank line
-        is discarded. Read `pending` afterwards to report or salvage it.
+        is discarded. Read `pending` afterwards to report or salvage it. An `EventTooLargeError`
+        was raised when it happened, so it is not raised again here.
         """
-        if self._error is not None:
-            raise self._error
         return []
 
     @property
@@ -267,9 +284,9 @@ class SSEDecoder:
         """
         return self._reconnection_time
 
-    def _fail(self, events: list[ServerSentEvent], pieces: list[bytes]) -> list[ServerSentEvent]:
-        # Drop the oversized event's buffers now (keeping its start, to show in the error);
-        # report the error once `events` are delivered.
+    def _fail(self, events: list[ServerSentEvent], pieces: list[bytes]) -> NoReturn:
+        # Drop the oversized event's buffers (keeping its start, to show in the error) and
+        # raise at once, handing over the events completed before it.
         head = bytearray()
         for piece in pieces:
             head += piece[: 500 - len(head)]
@@ -279,6 +296,4 @@ class SSEDecoder:
             head = head[6:] if head[5:6] == b" " else head[5:]
         self._error = EventTooLargeError(self._limit, head.decode("utf-8", "replace"))
         self._data, self._tail, self._data_len, self._tail_len = [], [], 0, 0
-        if events:
-            return events
-        raise self._error
+        raise EventTooLargeError(self._limit, self._error.head, events)

@@ -37,8 +37,8 @@ def feed(reads: list[bytes], max_event_size: int = 1 << 20) -> Outcome:
         for read in reads:
             events += decoder.decode(read)
         events += decoder.flush()
-    except EventTooLargeError:
-        return Outcome(events, True, "", "", None)
+    except EventTooLargeError as exc:
+        return Outcome(events + exc.events, True, "", "", None)
     return Outcome(events, False, decoder.pending, decoder.last_event_id, decoder.reconnection_time)
 
 
@@ -338,16 +338,19 @@ def test_events_before_the_oversized_one_are_delivered() -> None:
     assert outcome.too_large
 
 
-def test_error_is_raised_then_repeated() -> None:
+def test_error_is_raised_at_once_with_the_events_before_it_then_repeated() -> None:
     decoder = SSEDecoder(max_event_size=10)
-    assert decoder.decode(b"data: a\n\ndata: abcdefgh\n") == [E(data="a")]
+    with pytest.raises(EventTooLargeError) as info:
+        decoder.decode(b"data: a\n\ndata: abcdefgh\n")
+    assert info.value.events == [E(data="a")]
+    assert info.value.head == "abcdefgh"
     with pytest.raises(EventTooLargeError) as info:
         decoder.decode(b"\n")
+    assert info.value.events == []
     assert info.value.limit == 10
     assert "10 bytes" in str(info.value)
     assert isinstance(info.value, ValueError)
-    with pytest.raises(EventTooLargeError):
-        decoder.flush()
+    assert decoder.flush() == []  # reported once, when it happened
     assert decoder.pending == ""
 
 
