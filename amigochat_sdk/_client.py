@@ -85,10 +85,14 @@ class ClientOptions(TypedDict, total=False):
     """A server-asked wait longer than this (60 s) is not slept on: the error is raised at
     once with `retry_after` set."""
     first_chunk_timeout: float | None
-    """The longest wait for a stream's response headers and its first event (off by
-    default); expiring before anything reached you, it is retried like any timeout. It is
-    a read timeout, and httpx fixes a response's read timeout when its body starts: it also
-    bounds each later silence of that stream, so keep it above the gaps you expect."""
+    """The longest wait from sending a streamed request to its first chunk, headers included
+    (off by default). Expiring, it is retried like any timeout; it does not bound later gaps
+    (that is `stream_idle_timeout`)."""
+    stream_idle_timeout: float | None
+    """The longest wait between two chunks of an answer read as an event stream; comments
+    (`: ping` keep-alives) and empty events do not count, so a proxy's pings cannot keep a
+    stalled model alive. Default: the read timeout; `None` turns it off. Before the first
+    chunk it is retried like any timeout; after it, `StreamInterruptedError`."""
     deadline: float | None
     """A total budget per call in seconds, retries and their waits included (off by default)."""
     max_event_size: int
@@ -171,6 +175,7 @@ class _BaseClient:
             headers=headers,
             device_uuid=device_uuid,
             first_chunk_timeout=options.get("first_chunk_timeout"),
+            stream_idle_timeout=options.get("stream_idle_timeout", NOT_GIVEN),
             deadline=options.get("deadline"),
             max_event_size=options.get("max_event_size", 16 * 1024 * 1024),
             rng=random.Random(),

@@ -2,10 +2,12 @@
 The request flow: everything that decides how a call goes, and no I/O.
 
 Rule: this module never sends, reads or sleeps. A *flow* is a generator that yields commands,
-and a driver (`_runner.py`) carries each one out and sends the reply back:
+and a driver (`_drivers.py`) carries each one out and sends the reply back:
 
 - `Send(request)`: reply with the response (headers read, body not);
 - `RECEIVE`: reply with the next bytes of the current body, `b""` at its end;
+- `Receive(timeout)`: as `RECEIVE`, waiting at most `timeout` seconds, else throw
+  `httpx.ReadTimeout` into the flow;
 - `Sleep(seconds)`, `Close(response)`: do it, reply `None`;
 - `RunTools(calls)`: run the tool calls (concurrently where the client can), reply with their
   `_tools.ToolOutcome`s;
@@ -16,7 +18,9 @@ and a driver (`_runner.py`) carries each one out and sends the reply back:
 
 A transport error comes back through `.throw()`, and the flow's return value is the call's
 result. A driver raises on anything else. The same flow therefore runs under the sync and the
-async driver, and the retry loop below is the only one in the SDK.
+async driver, and the retry loop below is the only one in the SDK. Time is the flow's to
+decide: it gives each read the most it may wait (`Receive`), from its own clock, the deadline
+and its timeouts; a driver never waits longer.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._constants import MAX_BODY_SIZE
+from ._constants import MAX_BODY_SIZE, NOT_GIVEN, NotGiven
 from ._exceptions import (
     APIConnectionError,
     APIDecodeError,
@@ -44,6 +48,7 @@ from ._retry import RetryPolicy, decide_after_exception, decide_after_status, fi
 __all__ = [
     "RECEIVE",
     "Attempts",
+    "Receive",
     "Call",
     "Close",
     "Config",
@@ -107,7 +112,8 @@ class _Receive:
         return "RECEIVE"
 
 
-#: Command: reply with the next bytes of the current response body, `b""` at its end.
+#: Command: reply with the next bytes of the current response body, `b""` at its end, waiting
+#: no longer than the response's read timeout.
 RECEIVE = _Receive()
 
 
@@ -117,6 +123,21 @@ RECEIVE = _Receive()
 HandOver: type[list[Any]] = list
 #: Hand-over, reply nothing: the last values for the user; the reply is `None`.
 LastHandOver: type[tuple[Any, ...]] = tuple
+
+
+class Receive:
+    """
+    Command: as `RECEIVE`, but wait at most `timeout` seconds; past that, throw
+    `httpx.ReadTimeout` into the flow (the response cannot be read on after that).
+    """
+
+    __slots__ = ("timeout",)
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"Receive({self.timeout:.3f})"
 
 
 class Ready:
@@ -150,6 +171,8 @@ class Config:
     headers: Mapping[str, str] = field(repr=False)  # holds the API key
     device_uuid: str
     first_chunk_timeout: float | None = None
+    #: The longest wait between two chunks; `NOT_GIVEN` means the read timeout.
+    stream_idle_timeout: float | NotGiven | None = NOT_GIVEN
     deadline: float | None = None
     max_event_size: int = 16 * 1024 * 1024
     clock: Callable[[], float] = time.monotonic
@@ -200,6 +223,9 @@ class Call:
     headers: Mapping[str, str] = field(default_factory=dict)
     timeout: httpx.Timeout | None = None
     accept: str = "application/json"
+    #: Per-call `first_chunk_timeout` and `stream_idle_timeout`; `NOT_GIVEN`: the client's.
+    first_chunk_timeout: float | NotGiven | None = NOT_GIVEN
+    stream_idle_timeout: float | NotGiven | None = NOT_GIVEN
     #: Send none of the client's headers (API key, device) but the user agent: for other hosts.
     anonymous: bool = False
 
@@ -218,6 +244,18 @@ class Attempts:
         self.deadline_at = None if budget is None else self.started + budget
         self.sent_at = self.started
         self.last_response: httpx.Response | None = None
+        first = call.first_chunk_timeout
+        #: The longest wait for a stream's first chunk, from sending; `None`: no limit.
+        self.first_chunk_timeout = config.first_chunk_timeout if first is NOT_GIVEN else first
+        timeout = call.timeout or config.timeout
+        idle = call.stream_idle_timeout
+        if idle is NOT_GIVEN:
+            idle = config.stream_idle_timeout
+        #: The longest wait between two chunks of a stream; `None`: no limit.
+        self.stream_idle_timeout = timeout.read if isinstance(idle, NotGiven) else idle
+        #: The read timeout of the current attempt's body (`None`: none), as httpx applies it.
+        self.read_timeout: float | None = None
+        self._timeouts: dict[str, float | None] = {}
 
     def request(self) -> httpx.Request:
         """
@@ -230,10 +268,13 @@ class Attempts:
         if self.deadline_at is not None:
             left = max(self.deadline_at - now, 0.001)
             timeout = {k: left if v is None else min(v, left) for k, v in timeout.items()}
-        if config.first_chunk_timeout is not None and call.accept == "text/event-stream":
+        self.read_timeout = timeout["read"]
+        cap = self.first_chunk_timeout
+        if cap is not None and call.accept == "text/event-stream":
+            # The headers' wait counts towards the first chunk; `received` lifts the cap.
             read = timeout["read"]
-            cap = config.first_chunk_timeout
             timeout["read"] = cap if read is None else min(read, cap)
+        self._timeouts = timeout
         headers = config.base_headers(call.accept, call.body is not None, call.anonymous)
         if (self.retries and not call.anonymous) or call.headers:
             headers = headers.copy()
@@ -251,10 +292,32 @@ class Attempts:
             log.debug("%s %s (attempt %d)", call.method, call.url, self.retries + 1)
         return request
 
-    def check_deadline(self, request: httpx.Request | None) -> None:
-        """Raise `httpx.ReadTimeout` once the deadline has passed."""
-        if self.deadline_at is not None and self.config.clock() >= self.deadline_at:
+    def received(self, response: httpx.Response) -> None:
+        """
+        The headers came: the body's reads get the plain read timeout (httpcore reads it from
+        the request when the body starts); shorter limits are each read's `Receive`.
+        """
+        self.last_response = response
+        self._timeouts["read"] = self.read_timeout
+
+    def receive(self, request: httpx.Request | None) -> _Receive | Receive:
+        """
+        The command for the next read of a body: `Receive` cut to what is left of the
+        deadline, `RECEIVE` without one. Raises `httpx.ReadTimeout` once it has passed.
+        """
+        if self.deadline_at is None:
+            return RECEIVE
+        left = self.deadline_at - self.config.clock()
+        if left <= 0:
             raise httpx.ReadTimeout("The call's total deadline expired", request=request)
+        return Receive(left)
+
+    def expired(self, exc: httpx.ReadTimeout, request: httpx.Request) -> httpx.ReadTimeout:
+        """A read cut by `receive` timed out: say so if it was the deadline that ran out."""
+        assert self.deadline_at is not None  # `receive` cuts reads only for the deadline
+        if self.config.clock() < self.deadline_at - 0.01:  # the read timeout came first
+            return exc
+        return httpx.ReadTimeout("The call's total deadline expired", request=request)
 
     def after_exception(self, exc: httpx.TransportError) -> float:
         """
@@ -290,10 +353,11 @@ class Attempts:
         return delay
 
 
-def transport_error(exc: httpx.TransportError) -> APIConnectionError:
+def transport_error(exc: httpx.RequestError) -> APIConnectionError | APIDecodeError:
     """
-    The SDK error for a transport error: `APITimeoutError` for timeouts, else
-    `APIConnectionError`. The message names the request, never its headers.
+    The SDK error for an httpx error: `APITimeoutError` for timeouts, `APIDecodeError` for a
+    body that cannot be decoded (corrupt gzip), else `APIConnectionError` (a redirect loop
+    too). The message names the request, never its headers.
     """
     try:
         request: httpx.Request | None = exc.request
@@ -303,17 +367,27 @@ def transport_error(exc: httpx.TransportError) -> APIConnectionError:
     detail = redact(str(exc)) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out: {detail}{where}", request=request)
+    if isinstance(exc, httpx.DecodingError):
+        return APIDecodeError(f"The response body cannot be decoded: {detail}", request=request)
     return APIConnectionError(f"Connection error: {detail}{where}", request=request)
 
 
-def read_body(response: httpx.Response, limit: int = MAX_BODY_SIZE) -> Flow[bytes]:
+def read_body(
+    response: httpx.Response, attempts: Attempts, limit: int = MAX_BODY_SIZE
+) -> Flow[bytes]:
     """
-    Read a whole body, refusing one larger than `limit`.
+    Read a whole body, refusing one larger than `limit` (decoded bytes), within the deadline.
     """
     parts: list[bytes] = []
     size = 0
     while True:
-        data = yield RECEIVE
+        command = attempts.receive(response.request)
+        try:
+            data = yield command
+        except httpx.ReadTimeout as exc:
+            if command is RECEIVE:
+                raise
+            raise attempts.expired(exc, response.request) from exc
         if not data:
             return b"".join(parts)
         size += len(data)
@@ -340,16 +414,21 @@ def retrying(attempts: Attempts, consume: Callable[[httpx.Response], Flow[T]]) -
         except httpx.TransportError as exc:
             yield Sleep(attempts.after_exception(exc))
             continue
-        attempts.last_response = response
+        except httpx.RequestError as exc:  # a redirect loop: sending again would loop again
+            raise transport_error(exc) from exc
+        attempts.received(response)
         try:
             if log.isEnabledFor(logging.DEBUG):
                 elapsed = attempts.config.clock() - attempts.sent_at
                 log.debug("HTTP %d after %.3fs", response.status_code, elapsed)
             if 200 <= response.status_code < 300:
                 return (yield from consume(response))
-            body = yield from read_body(response)
+            body = yield from read_body(response, attempts)
         except httpx.TransportError as exc:
             yield Close(response)
             yield Sleep(attempts.after_exception(exc))
             continue
+        except httpx.RequestError as exc:  # a body that cannot be decoded: not retried
+            yield Close(response)
+            raise transport_error(exc) from exc
         yield Sleep(attempts.after_status(response, body))

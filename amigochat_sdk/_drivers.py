@@ -15,7 +15,14 @@ over, for the streams' `open`).
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Generator,
+    Iterable,
+    Iterator,
+)
 from typing import Any, TypeVar
 
 import httpx
@@ -29,10 +36,12 @@ from ._core import (
     HandOver,
     LastHandOver,
     Ready,
+    Receive,
     RunTools,
     Send,
     Sleep,
 )
+from ._decoding import ContentDecoder, content_decoder
 
 __all__ = ["AsyncRunner", "Items", "Runner", "adrive", "drive"]
 
@@ -51,13 +60,18 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
         while True:
             try:
                 if command is RECEIVE:
-                    reply: Any = next(body, b"")
+                    reply: Any = next(body, b"") or _rest(body)
                 elif type(command) is Send:
+                    if response is not None:  # the last attempt's, read or not: release it
+                        response.close()
                     reply = response = http.send(command.request, stream=True)
-                    body = response.iter_raw() if _plain(response) else response.iter_bytes()
+                    body = _body(response, asynchronous=False)
                 elif type(command) is HandOver:
                     yield command
-                    reply = next(body, b"")
+                    reply = next(body, b"") or _rest(body)
+                elif type(command) is Receive:
+                    assert response is not None
+                    reply = _next_within(body, response, command.timeout)
                 elif type(command) is Sleep:
                     reply = None
                     time.sleep(command.seconds)
@@ -73,8 +87,8 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
                     yield command
                 else:
                     raise _unknown(command)
-            except httpx.TransportError as exc:
-                command = flow.throw(exc)
+            except httpx.RequestError as exc:
+                command = flow.throw(_failed(exc, response))
                 continue
             command = flow.send(reply)
     except StopIteration as stop:
@@ -94,13 +108,18 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
         while True:
             try:
                 if command is RECEIVE:
-                    reply: Any = await anext(body, b"")
+                    reply: Any = await anext(body, b"") or await _arest(body)
                 elif type(command) is Send:
+                    if response is not None:  # the last attempt's, read or not: release it
+                        await response.aclose()
                     reply = response = await http.send(command.request, stream=True)
-                    body = response.aiter_raw() if _plain(response) else response.aiter_bytes()
+                    body = _body(response, asynchronous=True)
                 elif type(command) is HandOver:
                     yield command
-                    reply = await anext(body, b"")
+                    reply = await anext(body, b"") or await _arest(body)
+                elif type(command) is Receive:
+                    assert response is not None
+                    reply = await _anext_within(body, response, command.timeout)
                 elif type(command) is Sleep:
                     reply = None
                     await _sleep(command.seconds)
@@ -116,8 +135,8 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
                     yield command
                 else:
                     raise _unknown(command)
-            except httpx.TransportError as exc:
-                command = flow.throw(exc)
+            except httpx.RequestError as exc:
+                command = flow.throw(_failed(exc, response))
                 continue
             command = flow.send(reply)
     except StopIteration as stop:
@@ -136,9 +155,101 @@ def _unknown(command: object) -> TypeError:
     return TypeError(f"a flow yielded {command!r}, which is not a command of _core")
 
 
-def _plain(response: httpx.Response) -> bool:
-    """Whether raw reads will do: no content encoding, and a body still to be read."""
-    return "content-encoding" not in response.headers and not response.is_stream_consumed
+def _body(response: httpx.Response, asynchronous: bool) -> Any:
+    """
+    The body's reads, an iterator (async for the async driver): the response's own byte
+    stream when it is not encoded (one layer fewer than `iter_raw` on the hot path), decoded
+    by `_decoding` in bounded pieces for gzip and deflate, by httpx for other encodings.
+    """
+    if response.is_stream_consumed:  # a mock transport's content, read already
+        return response.aiter_bytes() if asynchronous else response.iter_bytes()
+    decoder = content_decoder(response)
+    stream: Any = response.stream
+    if "content-encoding" not in response.headers:
+        return stream.__aiter__() if asynchronous else iter(stream)
+    if asynchronous:
+        return response.aiter_bytes() if decoder is None else _adecoded(stream, decoder)
+    return response.iter_bytes() if decoder is None else _decoded(stream, decoder)
+
+
+def _rest(body: Iterator[bytes]) -> bytes:
+    # A byte stream may yield an empty piece before its end; to the flow, `b""` is the end.
+    return next((piece for piece in body if piece), b"")
+
+
+async def _arest(body: AsyncIterator[bytes]) -> bytes:
+    async for piece in body:
+        if piece:
+            return piece
+    return b""
+
+
+def _failed(exc: httpx.RequestError, response: httpx.Response | None) -> httpx.RequestError:
+    # Errors from the byte stream itself carry no request (`iter_raw` used to add it).
+    try:
+        exc.request  # noqa: B018 - a property that raises when unset
+    except RuntimeError:
+        if response is not None:
+            exc.request = response.request
+    return exc
+
+
+def _decoded(raw: Iterable[bytes], decoder: ContentDecoder) -> Iterator[bytes]:
+    for data in raw:
+        yield from decoder.decode(data)
+    yield decoder.flush()
+
+
+async def _adecoded(raw: AsyncIterable[bytes], decoder: ContentDecoder) -> AsyncIterator[bytes]:
+    async for data in raw:
+        for piece in decoder.decode(data):
+            yield piece
+    yield decoder.flush()
+
+
+def _next_within(body: Iterator[bytes], response: httpx.Response, seconds: float) -> bytes:
+    """
+    The next read, waiting at most `seconds`. httpcore fixes a body's read timeout when the
+    body starts, so each socket read of an HTTP/1.1 connection (the response's public
+    `network_stream`) is cut to what is left, for this read only. A transport without one (a
+    mock, HTTP/2) reads with its own timeout; the flow still checks the time after each read.
+    """
+    stream = response.extensions.get("network_stream")
+    read = getattr(stream, "read", None)
+    if read is None or response.http_version == "HTTP/2":
+        return next(body, b"") or _rest(body)
+    until = time.monotonic() + seconds
+
+    def bounded(max_bytes: int, timeout: float | None = None) -> bytes:
+        left = max(until - time.monotonic(), 1e-6)
+        data: bytes = read(max_bytes, left if timeout is None else min(timeout, left))
+        return data
+
+    own = "read" in getattr(stream, "__dict__", {})
+    try:
+        stream.read = bounded  # type: ignore[union-attr]
+    except AttributeError:  # pragma: no cover - a stream class with slots: no bound
+        return next(body, b"") or _rest(body)
+    try:
+        return next(body, b"") or _rest(body)
+    finally:
+        if own:
+            stream.read = read  # type: ignore[union-attr]
+        else:
+            del stream.read  # type: ignore[union-attr]
+
+
+async def _anext_within(body: Any, response: httpx.Response, seconds: float) -> bytes:
+    import anyio
+
+    try:
+        with anyio.fail_after(seconds):
+            data: bytes = await anext(body, b"") or await _arest(body)
+            return data
+    except TimeoutError:
+        raise httpx.ReadTimeout(
+            f"No data within {seconds:.3g}s", request=response.request
+        ) from None
 
 
 async def _aclose(response: httpx.Response) -> None:

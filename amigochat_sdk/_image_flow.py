@@ -87,7 +87,7 @@ def image_flow(config: Config, call: Call) -> Flow[ImagesResponse]:
     Generate images, retrying as the rule allows.
     """
     attempts = Attempts(config, call)
-    body = yield from retrying(attempts, read_body)
+    body = yield from retrying(attempts, lambda response: read_body(response, attempts))
     assert attempts.last_response is not None  # set by `retrying` before any body is read
     return parse_images(attempts.last_response, body)
 
@@ -117,7 +117,7 @@ def download_flow(config: Config, image: Image, timeout: httpx.Timeout | None) -
     anonymous = _origin(url) != _origin(config.base_url)
     call = Call("GET", url, timeout=timeout, accept="image/*", anonymous=anonymous)
     attempts = Attempts(config, call)
-    body = yield from retrying(attempts, read_body)
+    body = yield from retrying(attempts, lambda response: read_body(response, attempts))
     response = attempts.last_response
     assert response is not None  # set by `retrying` before any body is read
     if body[:1] == b"<" or "html" in response.headers.get("content-type", ""):

@@ -4,6 +4,7 @@ The keywords of the chat calls (`create`, `parse`, `run_tools`), and the call th
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
@@ -57,6 +58,10 @@ class BaseChatParams(TypedDict, total=False):
     """JSON fields merged into the body unvalidated: for fields the spec does not know yet."""
     timeout: float | httpx.Timeout | None
     """This request's timeout instead of the client's; `None` turns it off."""
+    first_chunk_timeout: float | None
+    """This request's `first_chunk_timeout` (see `ClientOptions`); `None` turns it off."""
+    stream_idle_timeout: float | None
+    """This request's `stream_idle_timeout` (see `ClientOptions`); `None` turns it off."""
 
 
 class ChatParams(BaseChatParams, total=False):
@@ -66,7 +71,8 @@ class ChatParams(BaseChatParams, total=False):
     tools: Iterable[ChatCompletionToolParam | Mapping[str, Any]] | None
 
 
-_CALL_KEYS = ("persona_id", "chat_id", "extra_headers", "extra_body", "timeout")
+_LIMITS = ("first_chunk_timeout", "stream_idle_timeout")
+_CALL_KEYS = ("persona_id", "chat_id", "extra_headers", "extra_body", "timeout", *_LIMITS)
 
 
 def build_call(
@@ -81,7 +87,7 @@ def build_call(
     body = {k: v for k, v in params.items() if k not in _CALL_KEYS}
     if isinstance(body.get("tools"), Iterable):
         body["tools"] = list(body["tools"])
-    return build_chat_call(
+    call = build_chat_call(
         config,
         model=model,
         messages=messages,
@@ -93,3 +99,5 @@ def build_call(
         extra_body=params.get("extra_body"),
         timeout=None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
     )
+    limits = {k: params[k] for k in _LIMITS if k in params}
+    return dataclasses.replace(call, **limits) if limits else call

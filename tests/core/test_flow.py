@@ -36,6 +36,7 @@ from amigochat_sdk._core import (
     Config,
     Flow,
     Ready,
+    Receive,
     Send,
     Sleep,
     read_body,
@@ -160,10 +161,15 @@ def respond(
     """
     assert isinstance(command, Send)
     response = httpx.Response(status, headers=headers, request=command.request)
-    assert flow.send(response) is RECEIVE
+    assert is_read(flow.send(response))
     if body:
-        assert flow.send(body) is RECEIVE
+        assert is_read(flow.send(body))
     return flow.send(b"")
+
+
+def is_read(command: object) -> bool:
+    """A read: `RECEIVE` (the response's read timeout) or a `Receive` with a shorter one."""
+    return command is RECEIVE or isinstance(command, Receive)
 
 
 # --- a small recording driver, for the long retry sequences ----------------------------------
@@ -212,7 +218,7 @@ def play(flow: Flow[Any], answers: Sequence[Answer], clock: FakeClock | None = N
                 reply: Any = httpx.Response(
                     answer.status, headers=answer.headers, request=command.request
                 )
-            elif command is RECEIVE:
+            elif command is RECEIVE or isinstance(command, Receive):
                 reply = body.pop(0) if body else b""
             elif isinstance(command, Sleep):
                 played.log.append(("sleep", command.seconds))
@@ -495,8 +501,11 @@ def test_stream_dropped_before_the_first_event_is_retried() -> None:
     assert first_chunk.choices[0].delta.content == "Hel"
     assert isinstance(second_chunk, ChatCompletionChunk)
     assert second_chunk.choices[0].delta.content == "lo"
-    # After [DONE] the flow reads on to the end of the body, so the connection is reused.
-    assert flow.send(b"data: [DONE]\n\n") is RECEIVE
+    # After [DONE] the flow reads on to the end of the body, so the connection is reused,
+    # but only for as long as that costs nothing.
+    drain = flow.send(b"data: [DONE]\n\n")
+    assert isinstance(drain, Receive)
+    assert drain.timeout == pytest.approx(0.1)
     with pytest.raises(StopIteration) as stop:
         flow.send(b"")
     # A stream returns nothing: its accumulator assembles the answer if someone asks.
@@ -523,7 +532,11 @@ def test_stream_with_no_event_within_first_chunk_timeout_is_retried() -> None:
     first = next(flow)
     assert isinstance(first, Send)
     assert first.request.extensions["timeout"]["read"] == 5.0  # headers must come in time too
-    assert flow.send(httpx.Response(200, headers=SSE, request=first.request)) is RECEIVE
+    read = flow.send(httpx.Response(200, headers=SSE, request=first.request))
+    assert isinstance(read, Receive)
+    assert read.timeout == 5.0  # each read until the first chunk is cut to what is left
+    # Later gaps are the read timeout's: the body's reads get it back once the headers came.
+    assert first.request.extensions["timeout"]["read"] == 30.0
     clock.now = 6.0
     close = flow.send(b": still thinking\n\n")
     assert isinstance(close, Close)
@@ -657,7 +670,8 @@ def test_image_flow_normalises_image_url() -> None:
 def test_retrying_returns_what_consume_returns_and_retries_a_read_error() -> None:
     config = make_config()
     call = Call("GET", "http://test/v1/anything")
-    flow = retrying(Attempts(config, call), read_body)
+    attempts = Attempts(config, call)
+    flow = retrying(attempts, lambda response: read_body(response, attempts))
 
     first = next(flow)
     assert isinstance(first, Send)
