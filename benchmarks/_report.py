@@ -1,8 +1,11 @@
 """
 The results as tables, ratios and the issue's target checks.
 
-Rule: every number printed is a median of the samples of one case in this run, and every ratio
-is between two medians of the same run: never compare with numbers from another run.
+Rule: every number printed is a median of the samples of one case in this run; a ratio between
+two clients is the median of their per-round ratios (each round runs every case once, so a
+round's two samples met the same machine load); never compare with numbers from another run.
+Beside wall-clock rates, the client process's CPU time per chunk is shown: on a shared machine
+it swings far less than wall time.
 """
 
 from __future__ import annotations
@@ -102,6 +105,46 @@ class _Results:
         values = [sample[key] for sample in self.samples.get(case, []) if key in sample]
         return statistics.median(values) if values else None
 
+    def ratios(self, case: str, base: str, key: str = "value") -> list[float]:
+        """`case / base` in each round both ran (for CPU time, pass `key="cpu_per"`)."""
+        bases = {s.get("round"): s for s in self.samples.get(base, [])}
+        out = []
+        for sample in self.samples.get(case, []):
+            other = bases.get(sample.get("round"))
+            if other is None:
+                continue
+            if key == "cpu_per":  # CPU per unit: the base's over the case's, higher is better
+                mine, theirs = _cpu_per(sample), _cpu_per(other)
+                if mine and theirs:
+                    out.append(theirs / mine)
+            elif sample.get(key) and other.get(key):
+                out.append(sample[key] / other[key])
+        return out
+
+    def ratio(self, case: str, base: str, key: str = "value") -> float | None:
+        """The median of the per-round ratios."""
+        values = self.ratios(case, base, key)
+        return statistics.median(values) if values else None
+
+    def cpu_us(self, case: str) -> float | None:
+        """The median client CPU time per chunk or request, in microseconds."""
+        values = [v for v in map(_cpu_per, self.samples.get(case, [])) if v]
+        return statistics.median(values) * 1e6 if values else None
+
+
+def _added(r: _Results, case: str) -> float | None:
+    """The median RSS growth of `case` over its timed round, KiB."""
+    grown = [
+        x["rss_peak_kb"] - x["rss_start_kb"] for x in r.samples.get(case, []) if "rss_peak_kb" in x
+    ]
+    return float(statistics.median(grown)) if grown else None
+
+
+def _cpu_per(sample: dict[str, Any]) -> float | None:
+    if not sample.get("count") or "cpu_seconds" not in sample:
+        return None
+    return float(sample["cpu_seconds"]) / float(sample["count"])
+
 
 def _num(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
@@ -127,15 +170,20 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _pair_table(r: _Results, group: str, clients: list[str], floor: str) -> list[str]:
+    """Rates and their ratio to the floor; then CPU time per unit and its ratio (floor/case)."""
     rows = []
-    base = {mode: r.median(f"{group}.{floor}.{mode}") for mode in ("sync", "async")}
     for client in clients:
         row = [_LABELS[client]]
         for mode in ("sync", "async"):
-            value = r.median(f"{group}.{client}.{mode}")
-            row += [_num(value), _x(_ratio(value, base[mode]))]
+            case, base = f"{group}.{client}.{mode}", f"{group}.{floor}.{mode}"
+            row += [_num(r.median(case)), _x(r.ratio(case, base))]
+        for mode in ("sync", "async"):
+            case, base = f"{group}.{client}.{mode}", f"{group}.{floor}.{mode}"
+            row += [_num(r.cpu_us(case), 1), _x(r.ratio(case, base, "cpu_per"))]
         rows.append(row)
-    return _table(["client", "sync", "vs floor", "async", "vs floor"], rows)
+    header = ["client", "sync", "vs floor", "async", "vs floor"]
+    header += ["CPU us sync", "vs floor", "CPU us async", "vs floor"]
+    return _table(header, rows)
 
 
 def _check(
@@ -234,7 +282,7 @@ def report(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
             [
                 _LABELS[client].replace("iter_bytes (floor)", "aiter_bytes"),
                 _num(rate),
-                _x(_ratio(rate, floor_rate)),
+                _x(r.ratio(case, floor)),
                 _num(peak and peak / 1024, 1),
                 _x(_ratio(peak, floor_rss)),
                 _num(growth and growth / 1024, 1),
@@ -272,17 +320,23 @@ def report(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         out.append("")
 
     def ratio(case: str, base: str, key: str = "value") -> float | None:
-        return _ratio(r.median(case, key), r.median(base, key))
+        return r.ratio(case, base, key)
 
     checks = [server_check]
     for mode in ("sync", "async"):
+        sdk, base = f"stream.amigochat_sdk.{mode}", f"stream.httpx-bytes.{mode}"
+        cpu = ratio(sdk, base, "cpu_per")
         checks.append(
             _check(
-                f"streaming {mode} >= 50% of httpx iter_bytes",
-                ratio(f"stream.amigochat_sdk.{mode}", f"stream.httpx-bytes.{mode}"),
-                0.50,
-                f"amigochat_sdk {_num(r.median(f'stream.amigochat_sdk.{mode}'))} chunks/s vs "
-                f"{_num(r.median(f'stream.httpx-bytes.{mode}'))}",
+                f"streaming {mode} >= 60% of httpx iter_bytes (median of per-round ratios)",
+                ratio(sdk, base),
+                0.60,
+                f"amigochat_sdk {_num(r.median(sdk))} chunks/s vs {_num(r.median(base))}; "
+                f"by client CPU time {_x(cpu)}; per round "
+                + ", ".join(f"{v:.2f}" for v in r.ratios(sdk, base))
+                + "; by CPU "
+                + ", ".join(f"{v:.2f}" for v in r.ratios(sdk, base, "cpu_per"))
+                + "; wall",
             )
         )
     checks.append(
@@ -297,19 +351,33 @@ def report(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     sdk = "concurrency.amigochat_sdk.async"
     checks.append(
         _check(
-            f"{s['streams']} concurrent streams >= 60% of httpx async chunks/s",
-            _ratio(r.median(sdk), floor_rate),
-            0.60,
-            f"amigochat_sdk {_num(r.median(sdk))} chunks/s vs {_num(floor_rate)}",
+            f"{s['streams']} concurrent streams >= 80% of httpx async chunks/s",
+            ratio(sdk, floor),
+            0.80,
+            f"amigochat_sdk {_num(r.median(sdk))} chunks/s vs {_num(floor_rate)}; per round "
+            + ", ".join(f"{v:.2f}" for v in r.ratios(sdk, floor))
+            + "; wall",
         )
     )
     checks.append(
         _check(
             f"{s['streams']} concurrent streams peak RSS <= 1.3x httpx",
-            _ratio(r.median(sdk, "rss_peak_kb"), floor_rss),
+            ratio(sdk, floor, "rss_peak_kb"),
             1.30,
             f"amigochat_sdk {_num((r.median(sdk, 'rss_peak_kb') or 0) / 1024, 1)} MiB vs "
             f"{_num((floor_rss or 0) / 1024, 1)} MiB",
+            most=True,
+        )
+    )
+    sdk_added, floor_added = _added(r, sdk), _added(r, floor)
+    checks.append(
+        _check(
+            f"memory added while {s['streams']} streams run <= 1.2x what httpx adds",
+            _ratio(sdk_added, floor_added),
+            1.20,
+            f"amigochat_sdk {_num(sdk_added and sdk_added / 1024, 1)} MiB vs httpx "
+            f"{_num(floor_added and floor_added / 1024, 1)} MiB (peak RSS minus RSS before the "
+            "timed round, medians)",
             most=True,
         )
     )
@@ -323,7 +391,7 @@ def report(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
             most=True,
         )
     )
-    out.append("Targets (issue 7):")
+    out.append("Targets (issues 7 and 11):")
     out += [f"  {c['status']}  {c['name']}: {c['detail']}" for c in checks]
     errors = results.get("errors", [])
     if errors:

@@ -170,7 +170,7 @@ def run(settings: Settings, only: str | None, log: Any = sys.stderr) -> dict[str
                     errors.append({"case": case, "round": round_, **result})
                     print(f"  round {round_ + 1}: {case}: ERROR {result['error']}", file=log)
                     continue
-                samples[case].append(result)
+                samples[case].append({**result, "round": round_})
                 print(
                     f"  round {round_ + 1}/{settings.rounds}: {case}: "
                     f"{result['value']:,.0f} {result['unit']}",
@@ -182,7 +182,8 @@ def run(settings: Settings, only: str | None, log: Any = sys.stderr) -> dict[str
     for round_ in range(settings.imports):
         for module in _rotated(modules, round_):
             seconds = _import_seconds(module, client_cpus)
-            samples[f"import.{module}"].append({"value": seconds * 1000, "unit": "ms"})
+            sample = {"value": seconds * 1000, "unit": "ms", "round": round_}
+            samples[f"import.{module}"].append(sample)
         print(f"  imports {round_ + 1}/{settings.imports} done", file=log)
     return {
         "settings": asdict(settings),

@@ -410,3 +410,30 @@ async def test_connect_error_twice_then_success(flavor: str, sleeps: list[float]
     assert completion.choices[0].message.content == "Third time lucky"
     assert len(sleeps) == 2
     assert len({request.headers["x-device-uuid"] for request in api.requests}) == 3
+
+
+async def test_a_stream_false_answer_read_as_events_that_drops_is_retried(flavor: str) -> None:
+    dropped = httpx.ReadError("connection reset")
+    replies = iter(
+        [
+            sse_response(chunk_event("Hel"), error=dropped),
+            sse_response(chunk_event("Hel"), chunk_event("lo", finish="stop"), DONE),
+        ]
+    )
+    api = Api(flavor, lambda request: next(replies))
+    completion = await api.create()
+    assert completion.choices[0].message.content == "Hello"
+    assert len(api.requests) == 2  # nothing had reached the user: retried, not raised
+
+
+async def test_a_stream_false_answer_that_keeps_dropping_is_a_connection_error(
+    flavor: str,
+) -> None:
+    api = Api(
+        flavor,
+        lambda request: sse_response(chunk_event("Hel"), error=httpx.ReadError("reset")),
+        max_retries=1,
+    )
+    with pytest.raises(APIConnectionError, match="reset"):
+        await api.create()
+    assert len(api.requests) == 2
