@@ -401,91 +401,52 @@ class StreamDecodeError(APIStreamError, APIDecodeError):
         self.text, self.chunks, self.partial = text, [] if chunks is None else chunks, partial
 
 
-class StructuredOutputError(AmigoChatError):
-    """
-    Raised by `parse()` when no reply validated against the answer's type, repairs included.
+class _Carries:
+    """An error of a typed call, with what the call had as attributes (given by keyword)."""
 
-    `raw` is the last reply's text, `errors` pydantic's errors for it (empty when it was not
-    JSON at all), and `attempts` every attempt made, oldest first, as dicts with `strategy`,
-    `raw` and `errors`.
-    """
+    completion: Any = None
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        raw: str,
-        errors: list[Any],
-        attempts: list[dict[str, Any]],
-        completion: object = None,
-    ) -> None:
-        super().__init__(redact(message))
+    def __init__(self, message: str, **attributes: Any) -> None:
         self.message = redact(message)
-        self.raw, self.errors, self.attempts, self.completion = raw, errors, attempts, completion
+        Exception.__init__(self, self.message)  # type: ignore[arg-type]
+        self.__dict__.update(attributes)
 
 
-def _finish_message(reason: str) -> str:
-    return f'The reply stopped with finish_reason "{reason}", so it holds no whole answer'
-
-
-class LengthFinishReasonError(AmigoChatError):
+class StructuredOutputError(_Carries, AmigoChatError):
     """
-    Raised by `parse()` and the tool runner when the reply was cut (`finish_reason: "length"`):
-    not a validation problem, so it is not repaired. `completion` is the cut reply; raise
-    `max_tokens` and ask again.
+    Raised by `parse()` when no reply validated, repairs included: `raw` is the last reply's
+    text, `errors` pydantic's errors for it (empty if it was not JSON), `attempts` every attempt
+    (dicts with `strategy`, `raw`, `errors`), `completion` the last reply.
     """
 
-    def __init__(self, completion: object = None) -> None:
-        super().__init__(_finish_message("length"))
-        self.completion = completion
+    raw: str
+    errors: list[Any]
+    attempts: list[dict[str, Any]]
 
 
-class ContentFilterFinishReasonError(AmigoChatError):
-    """
-    Raised by `parse()` and the tool runner when the content filter stopped the reply
-    (`finish_reason: "content_filter"`); `completion` is what came.
-    """
-
-    def __init__(self, completion: object = None) -> None:
-        super().__init__(_finish_message("content_filter"))
-        self.completion = completion
+class LengthFinishReasonError(_Carries, AmigoChatError):
+    """Raised by typed calls for a reply cut by `finish_reason: "length"`; `completion` is it."""
 
 
-class ToolRunError(AmigoChatError):
-    """
-    Base of the tool runner's errors; `messages` is the transcript so far (the request's
-    messages, then every assistant message and tool result, as dicts).
-    """
+class ContentFilterFinishReasonError(_Carries, AmigoChatError):
+    """Raised by typed calls for a reply the content filter stopped; `completion` is it."""
 
-    def __init__(self, message: str, *, messages: list[dict[str, Any]]) -> None:
-        super().__init__(redact(message))
-        self.messages = messages
+
+class ToolRunError(_Carries, AmigoChatError):
+    """Base of the tool runner's errors; `messages` is the transcript so far, as dicts."""
+
+    messages: list[dict[str, Any]]
 
 
 class MaxStepsExceededError(ToolRunError):
-    """
-    Raised when the model still asked for tools after `max_steps` requests; `completion` is the
-    last reply.
-    """
-
-    def __init__(
-        self, message: str, *, messages: list[dict[str, Any]], completion: object = None
-    ) -> None:
-        super().__init__(message, messages=messages)
-        self.completion = completion
+    """Raised when the model still asks for tools after `max_steps` requests (`completion`)."""
 
 
 class ToolExecutionError(ToolRunError):
-    """
-    Raised when a tool raised and the runner was told `tool_errors="raise"`; the tool's exception
-    is the `__cause__`, `name` the tool, `tool_call_id` the call.
-    """
+    """Raised for a tool that raised (the `__cause__`), with `tool_errors="raise"`."""
 
-    def __init__(
-        self, message: str, *, messages: list[dict[str, Any]], name: str, tool_call_id: str
-    ) -> None:
-        super().__init__(message, messages=messages)
-        self.name, self.tool_call_id = name, tool_call_id
+    name: str
+    tool_call_id: str
 
 
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -73,9 +73,11 @@ def check_finish(completion: ChatCompletion) -> None:
     """Raise for a reply that was cut or filtered: it holds no whole answer to parse."""
     for choice in completion.choices:
         if choice.finish_reason == "length":
-            raise LengthFinishReasonError(completion)
+            message = 'The reply was cut (finish_reason "length"): raise max_tokens'
+            raise LengthFinishReasonError(message, completion=completion)
         if choice.finish_reason == "content_filter":
-            raise ContentFilterFinishReasonError(completion)
+            message = 'The content filter stopped the reply (finish_reason "content_filter")'
+            raise ContentFilterFinishReasonError(message, completion=completion)
 
 
 def to_parsed(

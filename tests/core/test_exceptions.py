@@ -660,8 +660,8 @@ def every_kind_of_error() -> list[AmigoChatError]:
         exceptions_module.StructuredOutputError(
             "no", raw="[]", errors=[{"type": "model_type"}], attempts=[{"strategy": "prompt"}]
         ),
-        exceptions_module.LengthFinishReasonError({"choices": []}),
-        exceptions_module.ContentFilterFinishReasonError(),
+        exceptions_module.LengthFinishReasonError("cut", completion={"choices": []}),
+        exceptions_module.ContentFilterFinishReasonError("filtered"),
         exceptions_module.ToolRunError("run", messages=[{"role": "user", "content": "hi"}]),
         exceptions_module.MaxStepsExceededError("steps", messages=[]),
         exceptions_module.ToolExecutionError("raised", messages=[], name="f", tool_call_id="c"),
