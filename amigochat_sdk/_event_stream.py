@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from ._core import Done, Ready
+from ._exceptions import StreamInterruptedError
 from ._exports import public
 from .types import StreamEvent
 
@@ -35,6 +36,11 @@ class _Base(Generic[R]):
         if type(item) is not Ready:  # pragma: no cover - the flows always open with Ready
             raise RuntimeError(f"a stream must open with Ready, not {item!r}")
         self.response = item.response
+
+    def _final(self) -> R:
+        if self._result is _NOTHING:
+            raise StreamInterruptedError("The stream was closed before its end: no result")
+        return self._result  # type: ignore[no-any-return]
 
     @property
     def headers(self) -> httpx.Headers:
@@ -86,9 +92,7 @@ class EventStream(_Base[R], Iterator[StreamEvent]):
         """Read what is left; the result (`ParsedChatCompletion` or `ToolRunResult`)."""
         for _ in self:
             pass
-        if self._result is _NOTHING:
-            raise RuntimeError("the stream was closed before its end")
-        return self._result  # type: ignore[no-any-return]
+        return self._final()
 
     def close(self) -> None:
         """Stop reading and release the connection."""
@@ -139,9 +143,7 @@ class AsyncEventStream(_Base[R], AsyncIterator[StreamEvent]):
         """Read what is left; the result (`ParsedChatCompletion` or `ToolRunResult`)."""
         async for _ in self:
             pass
-        if self._result is _NOTHING:
-            raise RuntimeError("the stream was closed before its end")
-        return self._result  # type: ignore[no-any-return]
+        return self._final()
 
     async def aclose(self) -> None:
         """Stop reading and release the connection."""

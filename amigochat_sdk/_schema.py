@@ -11,6 +11,7 @@ where the backend's strict mode can express it. No I/O.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from typing import Any, Generic, TypeVar
@@ -86,6 +87,16 @@ class AnswerType(Generic[T]):
         self.schema: dict[str, Any] = schema
         self.strict = strict_schema(schema)
 
+    @staticmethod
+    def of(tp: Any) -> AnswerType[Any]:
+        """The answer type of `tp`, made once per type (a schema costs more than a request)."""
+        try:
+            return _answer_type(tp)
+        except TypeError as exc:
+            if "unhashable" not in str(exc):
+                raise
+            return AnswerType(tp)
+
     def response_format(self) -> dict[str, Any]:
         """The `response_format` of the `json_schema` strategy."""
         return {
@@ -130,3 +141,8 @@ class AnswerType(Generic[T]):
 
 def _unwrap(data: Any) -> Any:
     return data.get("value") if isinstance(data, dict) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _answer_type(tp: Any) -> AnswerType[Any]:
+    return AnswerType(tp)

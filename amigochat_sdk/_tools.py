@@ -10,6 +10,7 @@ place where the sync and async clients differ.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
@@ -57,6 +58,10 @@ class FunctionTool:
 
     def param(self) -> dict[str, Any]:
         """The tool as the request's `tools` entry; strict when its schema allows."""
+        return self._param
+
+    @functools.cached_property
+    def _param(self) -> dict[str, Any]:  # built once: a schema costs more than a request
         schema = self.arguments.model_json_schema()
         strict = strict_schema(schema) if self.strict else None
         function: dict[str, Any] = {"name": self.name, "parameters": strict or schema}
@@ -160,15 +165,24 @@ def as_tool(value: Any) -> FunctionTool | Mapping[str, Any]:
     """What the user passed as a tool: a `FunctionTool`, a model, a function, or a raw dict."""
     if isinstance(value, FunctionTool):
         return value
-    if _is_model(value):
-        return pydantic_function_tool(value)
     if isinstance(value, Mapping):
         return value
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(exclude_none=True)  # a `ChatCompletionToolParam`
-    if callable(value):
-        return function_tool(value)
+    if _is_model(value) or callable(value):
+        try:
+            return _made_tool(value)
+        except TypeError as exc:
+            if "unhashable" not in str(exc):
+                raise
+            return function_tool(value)
     raise TypeError(f"not a tool: {value!r} (a function, a pydantic model or a tool dict)")
+
+
+@functools.lru_cache(maxsize=256)
+def _made_tool(value: Any) -> FunctionTool:
+    # The same functions come back call after call; their schema is worth keeping.
+    return pydantic_function_tool(value) if _is_model(value) else function_tool(value)
 
 
 @dataclass(frozen=True)

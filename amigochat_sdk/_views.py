@@ -3,11 +3,14 @@ The events of a typed stream, made from the chunks a chat flow hands over.
 
 Rule: a `StreamView` sees each batch of chunks once (through `_relay.relay`) and turns the first
 choice's content and tool-call deltas into events; partial answers come from pydantic's partial
-JSON validation (`AnswerType.partial`), never from a parser of our own. No I/O.
+JSON validation (`AnswerType.partial`), never from a parser of our own. Validating the whole
+snapshot is the cost, so it happens at most once a batch (a network read), and only once the
+snapshot grew by a 32nd since the last time: O(n) in all, not O(n²). No I/O.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pydantic_core
@@ -40,6 +43,8 @@ class StreamView:
         self.acc: ChatAccumulator | None = None
         self.snapshot = ""
         self.parsed: Any = None
+        self.partial: Any = None
+        self._validated = 0  # the snapshot's length when it was last validated
         self.calls: dict[int, list[str]] = {}  # index -> [name, arguments]
 
     def __call__(self, item: Any) -> Any:
@@ -49,6 +54,16 @@ class StreamView:
         events: list[Any] = []
         for chunk in item:
             self._events(chunk, events)
+        size = len(self.snapshot)
+        if self.answer is not None and size - self._validated > self._validated // 32:
+            self._validated = size
+            parsed, self.partial = self.answer.partial(self.snapshot)
+            if parsed is not None:
+                self.parsed = parsed
+            last = max(i for i, e in enumerate(events) if isinstance(e, ContentDeltaEvent))
+            events[last] = dataclasses.replace(
+                events[last], parsed=self.parsed, partial=self.partial
+            )
         return type(item)(events)
 
     def _events(self, chunk: ChatCompletionChunk, events: list[Any]) -> None:
@@ -59,12 +74,7 @@ class StreamView:
             text = delta.content or choice.text
             if text:
                 self.snapshot += text
-                partial = None
-                if self.answer is not None:
-                    parsed, partial = self.answer.partial(self.snapshot)
-                    if parsed is not None:
-                        self.parsed = parsed
-                events.append(ContentDeltaEvent(text, self.snapshot, self.parsed, partial))
+                events.append(ContentDeltaEvent(text, self.snapshot, self.parsed, self.partial))
             for call in delta.tool_calls or ():
                 state = self.calls.setdefault(call.index, ["", ""])
                 function = call.function

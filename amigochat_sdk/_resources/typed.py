@@ -62,7 +62,7 @@ def _parse_flow(
     return structured_flow(
         runner.config,
         typed,
-        AnswerType[Any](response_format),
+        AnswerType.of(response_format),
         strategy=structured,
         max_repairs=max_repairs,
         learned=runner.learned,

@@ -73,7 +73,8 @@ class ParsedChatCompletion(ChatCompletion, Generic[ContentT]):
 class ContentDeltaEvent:
     """
     More content arrived. `parsed` is the snapshot validated as partial JSON (the last one that
-    validated, `None` before any did); `partial` is the snapshot's JSON as far as it goes.
+    validated, `None` before any did); `partial` is the snapshot's JSON as far as it went. Both
+    are brought up to date at most once per network read, as the snapshot grows.
     """
 
     delta: str
