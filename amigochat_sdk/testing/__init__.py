@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._app import ReferenceApp, create_app, find_spec
     from ._bodies import QUOTA_MESSAGE, UPSTREAM_MESSAGE
     from ._faults import Fault, FaultQueue
+    from ._instances import instance
     from ._server import ReferenceServer, run, serve
     from ._state import RecordedRequest, RequestLog, ServerOptions
     from ._wire import ConnectionDroppedError
@@ -49,6 +50,7 @@ __all__ = [
     "ServerOptions",
     "create_app",
     "find_spec",
+    "instance",
     "run",
     "serve",
 ]
@@ -66,6 +68,7 @@ _HOMES = {
     "ServerOptions": "._state",
     "create_app": "._app",
     "find_spec": "._app",
+    "instance": "._instances",
     "run": "._server",
     "serve": "._server",
 }
