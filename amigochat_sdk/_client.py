@@ -198,15 +198,11 @@ class _BaseClient:
 
     def with_options(self, **changes: Unpack[ClientOptions]) -> Self:
         """
-        A copy with some options changed, sharing this client's connection pool (and, on the
-        same base URL, what it learned about the models).
+        A copy with some options changed, sharing this client's connection pool.
         """
         # Given as `http_client`, the pool stays this client's to close.
         merged = cast(ClientOptions, {**self._options, "http_client": self._http, **changes})
-        copy = type(self)(**merged)
-        if copy.base_url == self.base_url:
-            copy._runner.learned = self._runner.learned
-        return copy
+        return type(self)(**merged)
 
     @property
     def timeout(self) -> httpx.Timeout:

@@ -4,7 +4,7 @@
 Rule: a stream owns one HTTP response and gives it back on every way out: exhaustion, `break`
 out of a `with` block, an exception, `close()`, and garbage collection (the driver generator's
 `finally` closes the response). The chunks come from the flow in `_chat_flow.py` through a
-driver (`_runner.py`); this module only hands them over. `open` makes a stream from a driver.
+driver (`_drivers.py`); this module only hands them over. `open` makes a stream from a driver.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
 
     @classmethod
     def open(cls, driver: Generator[Any, None, None]) -> Stream[ChunkT]:
-        """The stream of `driver` (see `_runner`), once its response is open."""
+        """The stream of `driver` (see `_drivers`), once its response is open."""
         return cls(driver, next(driver))
 
     def __iter__(self) -> Stream[ChunkT]:
@@ -155,7 +155,7 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
 
     @classmethod
     async def open(cls, driver: AsyncGenerator[Any, None]) -> AsyncStream[ChunkT]:
-        """The stream of `driver` (see `_runner`), once its response is open."""
+        """The stream of `driver` (see `_drivers`), once its response is open."""
         return cls(driver, await driver.__anext__())
 
     def __aiter__(self) -> AsyncStream[ChunkT]:

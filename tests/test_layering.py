@@ -64,7 +64,15 @@ def test_no_resource_imports_a_client() -> None:
 def test_the_flows_and_the_core_know_no_client_runner_or_resource() -> None:
     upper = {f"{NAME}._client", f"{NAME}._drivers", f"{NAME}._streaming", f"{NAME}._event_stream"}
     upper |= {module for module in GRAPH if module.startswith(f"{NAME}._resources")}
-    flows = ("_chat_flow", "_image_flow", "_structured", "_runner", "_relay")
+    flows = (
+        "_chat_flow",
+        "_image_flow",
+        "_structured",
+        "_tool_runner",
+        "_relay",
+        "_views",
+        "_schema",
+    )
     for module in ("_core", "_json", "_retry", "_sse", "_messages", *flows):
         assert not GRAPH[f"{NAME}.{module}"] & upper, module
 

@@ -1,6 +1,6 @@
 """
 `client.chat.completions.parse(...)` and `.run_tools(...)`: argument handling only; the flows
-in `_structured.py` and `_runner.py` decide the rest.
+in `_structured.py` and `_tool_runner.py` decide the rest.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing_extensions import Unpack
 
 from .._drivers import AsyncRunner, Runner
 from .._event_stream import AsyncEventStream, EventStream
-from .._runner import ToolErrors, tools_flow
 from .._schema import AnswerType
 from .._structured import Strategy, TypedCall, structured_flow
+from .._tool_runner import ToolErrors, tools_flow
 from .._tools import Toolbox
 from ..types import ParsedChatCompletion, ToolRunResult
 from .params import BaseChatParams, MessageParam, build_call
