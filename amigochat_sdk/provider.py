@@ -22,18 +22,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urljoin
 
 from ._catalog import ALIASES, CHAT_MODELS, DEFAULT_MODEL, IMAGE_MODELS
 from ._client import AsyncClient
+from ._constants import DEFAULT_BASE_URL
+
+if TYPE_CHECKING:
+    from .types import ChatCompletionMessageParam
 
 __all__ = ["AmigoChat", "AsyncResult", "ImageResponse", "Messages", "ModelNotSupportedError"]
 
 #: The seed's type name: a list of OpenAI-style message dicts.
 Messages = Sequence[Mapping[str, Any]]
 
-_API = "https://api.amigochat.io/v1"
+_API = DEFAULT_BASE_URL
 
 
 class ModelNotSupportedError(ValueError):
@@ -211,16 +215,16 @@ class AmigoChat:
                 "temperature": temperature,
                 "top_p": top_p,
             }
+            # g4f's messages are untyped dicts; the request model validates them.
+            wire = cast("list[ChatCompletionMessageParam]", list(messages))
             if not stream:
-                reply = await client.chat.completions.create(
-                    model=model, messages=list(messages), **params
-                )
+                reply = await client.chat.completions.create(model=model, messages=wire, **params)
                 content = reply.choices[0].message.content if reply.choices else None
                 if content:
                     yield content
                 return
             chunks = await client.chat.completions.create(
-                model=model, messages=list(messages), stream=True, **params
+                model=model, messages=wire, stream=True, **params
             )
             async with chunks:
                 async for piece in chunks.text():

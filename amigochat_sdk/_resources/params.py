@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any, TypedDict
+from typing import Any, TypeAlias, TypedDict
 
 import httpx
 
@@ -14,16 +14,29 @@ from .._chat_flow import build_chat_call
 from .._constants import NOT_GIVEN, NotGiven
 from .._core import Call, Config
 from ..types import (
+    AssistantMessageParam,
+    ChatCompletionMessageParam,
     ChatCompletionNamedToolChoice,
     ChatCompletionToolParam,
+    DeveloperMessageParam,
     ResponseFormat,
     StreamOptions,
+    SystemMessageParam,
+    ToolMessageParam,
+    UserMessageParam,
 )
 
 __all__ = ["BaseChatParams", "ChatParams", "MessageParam", "build_call"]
 
-#: A message as a dict (`{"role": "user", "content": "Hi"}`) or as a model from `types`.
-MessageParam = Mapping[str, Any] | Any
+#: A message as a dict (`{"role": "user", "content": "Hi"}`) or as a request model from `types`.
+MessageParam: TypeAlias = (
+    ChatCompletionMessageParam
+    | SystemMessageParam
+    | DeveloperMessageParam
+    | UserMessageParam
+    | AssistantMessageParam
+    | ToolMessageParam
+)
 
 
 class BaseChatParams(TypedDict, total=False):

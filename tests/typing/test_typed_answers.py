@@ -19,10 +19,15 @@ from pydantic import BaseModel
 from typing_extensions import assert_type
 
 from amigochat_sdk import AsyncClient, AsyncEventStream, Client, EventStream
-from amigochat_sdk.types import ParsedChatCompletion, StreamEvent, ToolRunResult
+from amigochat_sdk.types import (
+    ChatCompletionMessageParam,
+    ParsedChatCompletion,
+    StreamEvent,
+    ToolRunResult,
+)
 
 MODEL = "gpt-4o-mini"
-MESSAGES = [{"role": "user", "content": "Hello"}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
 REPO = Path(__file__).resolve().parents[2]
 ANSWER = '{"name": "Paris", "population": 2100000}'
 

@@ -20,10 +20,16 @@ import pytest
 from typing_extensions import assert_type
 
 from amigochat_sdk import AsyncClient, AsyncStream, Client, Stream
-from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk, Image, ImagesResponse
+from amigochat_sdk.types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessageParam,
+    Image,
+    ImagesResponse,
+)
 
 MODEL = "gpt-4o-mini"
-MESSAGES = [{"role": "user", "content": "Hello"}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
 REPO = Path(__file__).resolve().parents[2]
 
 
