@@ -26,6 +26,7 @@ from ._core import (
     Ready,
     retrying,
 )
+from ._exceptions import InvalidInputError
 from ._json import build_json_call
 from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 
@@ -50,6 +51,9 @@ def build_chat_call(
     """
     Validate the user's arguments against the spec's request model and build the call.
     """
+    if isinstance(messages, (str, bytes, Mapping)):
+        # `list()` would make a string into letters and a dict into its keys.
+        raise InvalidInputError("messages must be a list of messages, not a single value")
     body: dict[str, Any] = {
         "messages": messages if isinstance(messages, list) else list(messages),
         "model": model,

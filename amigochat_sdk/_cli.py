@@ -23,7 +23,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, TextIO
 
 import httpx
-import pydantic
 
 from ._catalog import (
     DEFAULT_IMAGE_MODEL,
@@ -35,7 +34,7 @@ from ._catalog import (
 )
 from ._client import Client
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_TIMEOUT
-from ._exceptions import AmigoChatError, NotFoundError
+from ._exceptions import AmigoChatError, InvalidInputError, NotFoundError
 from ._saving import ImageNames
 from ._streaming import Stream
 from ._version import __version__
@@ -496,12 +495,7 @@ def _base_url_hint(exc: BaseException) -> str:
 def _report(exc: BaseException, debug: bool) -> None:
     if debug:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-    if isinstance(exc, pydantic.ValidationError):
-        message = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
-        )
-        message = f"invalid request: {message}"
-    elif isinstance(exc, (AmigoChatError, UsageError)):
+    if isinstance(exc, (AmigoChatError, UsageError)):
         message = str(exc) + _base_url_hint(exc)
     else:
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -539,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
-    except (UsageError, pydantic.ValidationError) as exc:
+    except (UsageError, InvalidInputError) as exc:
         out.end_line()
         _report(exc, debug)
         return EXIT_USAGE

@@ -120,8 +120,13 @@ class InvalidInputError(AmigoChatError, ValueError):
     """
     Raised before anything is sent, for an input that cannot go on the wire: a header value
     with a line break or a non-ASCII character (the API key included), `extra_body` with `NaN`,
-    an image with neither `url` nor `b64_json`. The message names the input, never its value.
+    an image with neither `url` nor `b64_json`, a parameter the request model rejects (in
+    `errors`). The message names the input, never its value.
     """
+
+    def __init__(self, message: str, *, errors: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.errors: list[Any] = errors or []  # pydantic's, without the values
 
 
 def _rebuild(cls: type[AmigoChatError], args: tuple[Any, ...]) -> AmigoChatError:

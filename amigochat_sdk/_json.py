@@ -21,6 +21,7 @@ from ._core import Call, Config
 from ._exceptions import (
     APIDecodeError,
     APIResponseValidationError,
+    InvalidInputError,
     cloudflare_error,
     make_status_error,
 )
@@ -64,7 +65,7 @@ def build_json_call(
     if persona_id:
         body["personaId"] = persona_id
     body.setdefault("chatId", str(uuid.uuid4()))
-    content = model_class.model_validate(body).model_dump_json(exclude_none=True)
+    content = _validate_request(model_class, body).model_dump_json(exclude_none=True)
     if extra_body:
         content = dump_json({**json.loads(content), **extra_body}, "extra_body")
     if extra_headers:
@@ -77,6 +78,24 @@ def build_json_call(
         timeout=timeout,
         accept=accept,
     )
+
+
+def _validate_request(model_class: type[M], body: dict[str, Any]) -> M:
+    from pydantic import ValidationError  # loaded already by `model_class`
+
+    try:
+        return model_class.model_validate(body)
+    except ValidationError as exc:
+        # Without the values: a message or prompt is not for error messages and logs.
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        reasons = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
+            for error in errors[:5]
+        )
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise InvalidInputError(
+            f"Invalid request parameters: {reasons}{more}", errors=list(errors)
+        ) from None
 
 
 def load_json(response: httpx.Response, body: bytes, *shape_keys: str) -> Any:

@@ -6,14 +6,21 @@ anywhere else.
 from __future__ import annotations
 
 import logging
+import pickle
 import uuid
 from typing import Any
 
 import httpx
-import pydantic
 import pytest
 
-from amigochat_sdk import APIError, AsyncClient, Client, InternalServerError, StreamServerError
+from amigochat_sdk import (
+    APIError,
+    AsyncClient,
+    Client,
+    InternalServerError,
+    InvalidInputError,
+    StreamServerError,
+)
 
 from .helpers import (
     MESSAGES,
@@ -167,12 +174,14 @@ async def test_bad_chat_parameters_are_rejected_before_sending(
     flavor: str, kwargs: dict[str, Any], streamed: bool
 ) -> None:
     api = Api(flavor, ok)
-    with pytest.raises((TypeError, pydantic.ValidationError)):
+    with pytest.raises(InvalidInputError) as caught:
         if streamed:
             await api.stream(**kwargs)
         else:
             await api.create(**kwargs)
     assert api.requests == []
+    assert str(caught.value).startswith(("Invalid request parameters: ", "messages must be"))
+    assert pickle.loads(pickle.dumps(caught.value)).errors == caught.value.errors
 
 
 @pytest.mark.parametrize(
@@ -183,10 +192,11 @@ async def test_bad_chat_parameters_are_rejected_before_sending(
 async def test_bad_image_parameters_are_rejected_before_sending(
     flavor: str, kwargs: dict[str, Any]
 ) -> None:
+    (field,) = kwargs
     api = Api(flavor, ok)
-    with pytest.raises((TypeError, pydantic.ValidationError)):
+    with pytest.raises(InvalidInputError, match=rf"^Invalid request parameters: {field}: "):
         await api.generate("A cat", **kwargs)
-    with pytest.raises((TypeError, pydantic.ValidationError)):
+    with pytest.raises(InvalidInputError, match=r"^Invalid request parameters: prompt: "):
         await api.generate("")  # an empty prompt too
     assert api.requests == []
 
