@@ -15,125 +15,83 @@ print(reply.choices[0].message.content)
 from typing import TYPE_CHECKING
 
 from ._exports import lazy
-from ._version import __version__
+from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
+    # `X as X`: an explicit re-export for type checkers, which cannot read a computed `__all__`.
     from ._catalog import (
-        ALIASES,
-        CHAT_MODELS,
-        DEFAULT_IMAGE_MODEL,
-        DEFAULT_MODEL,
-        IMAGE_MODELS,
-        ModelInfo,
-        ResolvedModel,
-        is_image_model,
-        list_models,
-        resolve_model,
+        ALIASES as ALIASES,
+        CHAT_MODELS as CHAT_MODELS,
+        DEFAULT_IMAGE_MODEL as DEFAULT_IMAGE_MODEL,
+        DEFAULT_MODEL as DEFAULT_MODEL,
+        IMAGE_MODELS as IMAGE_MODELS,
+        ModelInfo as ModelInfo,
+        ResolvedModel as ResolvedModel,
+        is_image_model as is_image_model,
+        list_models as list_models,
+        resolve_model as resolve_model,
     )
-    from ._client import AsyncClient, Client
+    from ._client import (
+        AsyncClient as AsyncClient,
+        Client as Client,
+    )
     from ._constants import (
-        DEFAULT_BASE_URL,
-        DEFAULT_MAX_RETRIES,
-        DEFAULT_TIMEOUT,
-        NOT_GIVEN,
-        NotGiven,
+        DEFAULT_BASE_URL as DEFAULT_BASE_URL,
+        DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES,
+        DEFAULT_TIMEOUT as DEFAULT_TIMEOUT,
+        NOT_GIVEN as NOT_GIVEN,
+        NotGiven as NotGiven,
     )
-    from ._event_stream import AsyncEventStream, EventStream
+    from ._event_stream import (
+        AsyncEventStream as AsyncEventStream,
+        EventStream as EventStream,
+    )
     from ._exceptions import (
-        STATUS_ERRORS,
-        AmigoChatError,
-        APIConnectionError,
-        APIDecodeError,
-        APIError,
-        APIResponseValidationError,
-        APIStatusError,
-        APIStreamError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        CloudflareBlockedError,
-        ConflictError,
-        ContentFilterFinishReasonError,
-        InternalServerError,
-        InvalidInputError,
-        LengthFinishReasonError,
-        MaxStepsExceededError,
-        MissingExtraError,
-        NotAcceptableError,
-        NotFoundError,
-        PermissionDeniedError,
-        QuotaExceededError,
-        RateLimitError,
-        StreamDecodeError,
-        StreamInterruptedError,
-        StreamServerError,
-        StructuredOutputError,
-        ToolExecutionError,
-        ToolRunError,
-        UnprocessableEntityError,
+        STATUS_ERRORS as STATUS_ERRORS,
+        AmigoChatError as AmigoChatError,
+        APIConnectionError as APIConnectionError,
+        APIDecodeError as APIDecodeError,
+        APIError as APIError,
+        APIResponseValidationError as APIResponseValidationError,
+        APIStatusError as APIStatusError,
+        APIStreamError as APIStreamError,
+        APITimeoutError as APITimeoutError,
+        AuthenticationError as AuthenticationError,
+        BadRequestError as BadRequestError,
+        CloudflareBlockedError as CloudflareBlockedError,
+        ConflictError as ConflictError,
+        ContentFilterFinishReasonError as ContentFilterFinishReasonError,
+        InternalServerError as InternalServerError,
+        InvalidInputError as InvalidInputError,
+        LengthFinishReasonError as LengthFinishReasonError,
+        MaxStepsExceededError as MaxStepsExceededError,
+        MissingExtraError as MissingExtraError,
+        NotAcceptableError as NotAcceptableError,
+        NotFoundError as NotFoundError,
+        PermissionDeniedError as PermissionDeniedError,
+        QuotaExceededError as QuotaExceededError,
+        RateLimitError as RateLimitError,
+        StreamDecodeError as StreamDecodeError,
+        StreamInterruptedError as StreamInterruptedError,
+        StreamServerError as StreamServerError,
+        StructuredOutputError as StructuredOutputError,
+        ToolExecutionError as ToolExecutionError,
+        ToolRunError as ToolRunError,
+        UnprocessableEntityError as UnprocessableEntityError,
     )
-    from ._streaming import AsyncStream, Stream
-    from ._tools import FunctionTool, function_tool, pydantic_function_tool
-    from ._version import __version__
-
-__all__ = [
-    "ALIASES",
-    "APIConnectionError",
-    "APIDecodeError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APIStreamError",
-    "APITimeoutError",
-    "AmigoChatError",
-    "AsyncClient",
-    "AsyncEventStream",
-    "AsyncStream",
-    "AuthenticationError",
-    "BadRequestError",
-    "CHAT_MODELS",
-    "Client",
-    "CloudflareBlockedError",
-    "ConflictError",
-    "ContentFilterFinishReasonError",
-    "DEFAULT_BASE_URL",
-    "DEFAULT_IMAGE_MODEL",
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_MODEL",
-    "DEFAULT_TIMEOUT",
-    "EventStream",
-    "FunctionTool",
-    "IMAGE_MODELS",
-    "InternalServerError",
-    "InvalidInputError",
-    "LengthFinishReasonError",
-    "MaxStepsExceededError",
-    "MissingExtraError",
-    "ModelInfo",
-    "NOT_GIVEN",
-    "NotAcceptableError",
-    "NotFoundError",
-    "NotGiven",
-    "PermissionDeniedError",
-    "QuotaExceededError",
-    "RateLimitError",
-    "ResolvedModel",
-    "STATUS_ERRORS",
-    "Stream",
-    "StreamDecodeError",
-    "StreamInterruptedError",
-    "StreamServerError",
-    "StructuredOutputError",
-    "ToolExecutionError",
-    "ToolRunError",
-    "UnprocessableEntityError",
-    "__version__",
-    "function_tool",
-    "is_image_model",
-    "list_models",
-    "pydantic_function_tool",
-    "resolve_model",
-]
+    from ._meta import (
+        ResponseInfo as ResponseInfo,
+        response_info as response_info,
+    )
+    from ._streaming import (
+        AsyncStream as AsyncStream,
+        Stream as Stream,
+    )
+    from ._tools import (
+        FunctionTool as FunctionTool,
+        function_tool as function_tool,
+        pydantic_function_tool as pydantic_function_tool,
+    )
 
 # Public names are imported on first use (PEP 562): `import amigochat_sdk` stays cheap, and
 # httpx, pydantic and the generated models load only when something needs them.
@@ -179,6 +137,7 @@ _LAZY = {
     "QuotaExceededError": "._exceptions",
     "RateLimitError": "._exceptions",
     "ResolvedModel": "._catalog",
+    "ResponseInfo": "._meta",
     "STATUS_ERRORS": "._exceptions",
     "Stream": "._streaming",
     "StreamDecodeError": "._exceptions",
@@ -193,7 +152,10 @@ _LAZY = {
     "list_models": "._catalog",
     "pydantic_function_tool": "._tools",
     "resolve_model": "._catalog",
+    "response_info": "._meta",
 }
+
+__all__ = sorted([*_LAZY, "__version__"])
 
 
 __getattr__, __dir__ = lazy(__name__, globals(), _LAZY)

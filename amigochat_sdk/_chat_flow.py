@@ -28,6 +28,7 @@ from ._core import (
 )
 from ._exceptions import InvalidInputError
 from ._json import build_json_call
+from ._meta import attach
 from .types import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 
 __all__ = ["build_chat_call", "chat_flow", "parse_completion"]
@@ -109,16 +110,17 @@ def chat_flow(config: Config, call: Call, stream: bool) -> Flow[Any]:
     """
     attempts = Attempts(config, call)
     if not stream:
-        return (yield from retrying(attempts, lambda response: read_whole(response, attempts)))
+        completion = yield from retrying(attempts, lambda response: read_whole(response, attempts))
+        return attach(completion, attempts.info())
     opened = yield from retrying(attempts, lambda response: open_answer(response, attempts))
     if isinstance(opened, ChatCompletion):
         acc = ChatAccumulator()
         assert attempts.last_response is not None  # set by `retrying` before any read
-        yield Ready(attempts.last_response, acc)
+        yield Ready(attempts.last_response, acc, attempts.info())
         whole = _as_chunk(opened)
         acc.add(whole)
         yield LastHandOver((whole,))
         return opened
-    yield Ready(opened.response, opened.acc)
+    yield Ready(opened.response, opened.acc, attempts.info())
     yield from opened.run(stream=True, first=False)
     return (yield from opened.finish(stream=True))

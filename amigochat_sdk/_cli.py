@@ -533,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
-    except (UsageError, InvalidInputError) as exc:
+    except UsageError as exc:
         out.end_line()
         _report(exc, debug)
         return EXIT_USAGE
@@ -541,4 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(BrokenPipeError):
             out.end_line()
         _report(exc, debug)
-        return EXIT_ERROR
+        # A parameter the request model rejects is a usage error; a key that cannot be sent
+        # is not.
+        rejected = isinstance(exc, InvalidInputError) and exc.errors
+        return EXIT_USAGE if rejected else EXIT_ERROR

@@ -27,15 +27,16 @@ from ._constants import (
     DEFAULT_DEVICE_LANGUAGE,
     DEFAULT_DEVICE_PLATFORM,
     DEFAULT_DEVICE_VERSION,
+    DEFAULT_MAX_EVENT_SIZE,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
-    NotGiven,
 )
 from ._core import Config
 from ._drivers import AsyncRunner, Runner
 from ._exports import public
-from ._inputs import check_api_key, check_headers
+from ._inputs import check_api_key, check_headers, to_timeout
 from ._messages import add_secret
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -57,13 +58,6 @@ def _httpx_defaults() -> httpx.Headers:
 
 # httpx's own 5 s default is too short for a model that thinks; only a chosen timeout counts.
 _HTTPX_DEFAULT_TIMEOUT = httpx.Timeout(5.0)
-TimeoutTypes = float | httpx.Timeout | None
-
-
-def _timeout(value: TimeoutTypes | NotGiven, default: httpx.Timeout) -> httpx.Timeout:
-    if isinstance(value, NotGiven):
-        return default
-    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
 
 
 class ClientOptions(TypedDict, total=False):
@@ -167,22 +161,22 @@ class _BaseClient:
         self.max_retries = options.get("max_retries", DEFAULT_MAX_RETRIES)
         self._config = Config(
             base_url=base,
-            timeout=_timeout(options.get("timeout", NOT_GIVEN), default_timeout),
+            timeout=to_timeout(options.get("timeout", NOT_GIVEN), default_timeout),
             policy=RetryPolicy(
                 max_retries=self.max_retries,
-                max_retry_after=options.get("max_retry_after", 60.0),
+                max_retry_after=options.get("max_retry_after", DEFAULT_MAX_RETRY_AFTER),
             ),
             headers=headers,
             device_uuid=device_uuid,
             first_chunk_timeout=options.get("first_chunk_timeout"),
             stream_idle_timeout=options.get("stream_idle_timeout", NOT_GIVEN),
             deadline=options.get("deadline"),
-            max_event_size=options.get("max_event_size", 16 * 1024 * 1024),
+            max_event_size=options.get("max_event_size", DEFAULT_MAX_EVENT_SIZE),
             rng=random.Random(),
             secret=secret,
         )
 
-        http = options.get("http_client")
+        http = http_client
         http_class = self._http_class
         if http is not None and not isinstance(http, http_class):
             raise TypeError(

@@ -12,13 +12,15 @@ import httpx
 from ._exports import public
 
 __all__ = [
-    "BASE_URL_ENV",
     "API_KEY_ENV",
+    "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_DEVICE_LANGUAGE",
     "DEFAULT_DEVICE_PLATFORM",
     "DEFAULT_DEVICE_VERSION",
+    "DEFAULT_MAX_EVENT_SIZE",
     "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_AFTER",
     "DEFAULT_TIMEOUT",
     "MAX_BODY_SIZE",
     "NOT_GIVEN",
@@ -29,6 +31,10 @@ API_KEY_ENV: Final = "AMIGOCHAT_API_KEY"
 BASE_URL_ENV: Final = "AMIGOCHAT_BASE_URL"
 DEFAULT_BASE_URL: Final = "https://api.amigochat.io/v1"
 DEFAULT_MAX_RETRIES: Final = 2
+#: A server-asked wait longer than this many seconds is not slept on.
+DEFAULT_MAX_RETRY_AFTER: Final = 60.0
+#: The most bytes one server-sent event may hold.
+DEFAULT_MAX_EVENT_SIZE: Final = 16 * 1024 * 1024
 
 #: Connect fast, but let a model think: `read` is the longest gap between two network reads.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=30.0)

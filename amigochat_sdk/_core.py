@@ -11,7 +11,7 @@ and a driver (`_drivers.py`) carries each one out and sends the reply back:
 - `Sleep(seconds)`, `Close(response)`: do it, reply `None`;
 - `RunTools(calls)`: run the tool calls (concurrently where the client can), reply with their
   `_tools.ToolOutcome`s;
-- `Ready(response, state)`: a stream is open; hand it to the user, reply `None`;
+- `Ready(response, state, info)`: a stream is open; hand it to the user, reply `None`;
 - a `HandOver` (a list): hand its values to the user, then, when the user asks for more,
   reply with the next bytes of the body, as for `RECEIVE` (one step per read on the hot path);
 - a `LastHandOver` (a tuple): hand its values to the user, reply `None`.
@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._constants import MAX_BODY_SIZE, NOT_GIVEN, NotGiven
+from ._constants import DEFAULT_MAX_EVENT_SIZE, MAX_BODY_SIZE, NOT_GIVEN, NotGiven
 from ._exceptions import (
     APIConnectionError,
     APIDecodeError,
@@ -43,12 +43,12 @@ from ._exceptions import (
     make_status_error,
 )
 from ._messages import is_quota_message, redact
+from ._meta import ResponseInfo, request_id_of
 from ._retry import RetryPolicy, decide_after_exception, decide_after_status, fits_deadline
 
 __all__ = [
     "RECEIVE",
     "Attempts",
-    "Receive",
     "Call",
     "Close",
     "Config",
@@ -57,6 +57,7 @@ __all__ = [
     "HandOver",
     "LastHandOver",
     "Ready",
+    "Receive",
     "RunTools",
     "Send",
     "Sleep",
@@ -141,13 +142,17 @@ class Receive:
 
 
 class Ready:
-    """For the user: a stream is open; `response` is its response, `state` its accumulator."""
+    """
+    For the user: a stream is open; `response` is its response, `state` its accumulator,
+    `info` what the call took to open it.
+    """
 
-    __slots__ = ("response", "state")
+    __slots__ = ("info", "response", "state")
 
-    def __init__(self, response: httpx.Response, state: Any) -> None:
+    def __init__(self, response: httpx.Response, state: Any, info: ResponseInfo) -> None:
         self.response = response
         self.state = state
+        self.info = info
 
 
 class Done:
@@ -174,7 +179,7 @@ class Config:
     #: The longest wait between two chunks; `NOT_GIVEN` means the read timeout.
     stream_idle_timeout: float | NotGiven | None = NOT_GIVEN
     deadline: float | None = None
-    max_event_size: int = 16 * 1024 * 1024
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     #: Keeps the key registered for redaction while anything (a client, a stream) uses it.
@@ -318,6 +323,21 @@ class Attempts:
         if self.config.clock() < self.deadline_at - 0.01:  # the read timeout came first
             return exc
         return httpx.ReadTimeout("The call's total deadline expired", request=request)
+
+    def info(self) -> ResponseInfo:
+        """What the call took so far, and the response that answered it."""
+        response = self.last_response
+        assert response is not None  # set by `retrying` before a flow can succeed
+        return ResponseInfo(
+            status_code=response.status_code,
+            headers=response.headers,
+            request_id=request_id_of(response.headers),
+            retries=self.retries,
+            elapsed=self.config.clock() - self.started,
+            http_version=response.http_version,
+            url=str(response.request.url),
+            http_response=response,
+        )
 
     def after_exception(self, exc: httpx.TransportError) -> float:
         """

@@ -18,6 +18,7 @@ import httpx
 from ._core import Done, Ready
 from ._exceptions import StreamInterruptedError
 from ._exports import public
+from ._meta import ResponseInfo
 from .types import StreamEvent
 
 __all__ = ["AsyncEventStream", "EventStream"]
@@ -36,6 +37,8 @@ class _Base(Generic[R]):
         if type(item) is not Ready:  # pragma: no cover - the flows always open with Ready
             raise RuntimeError(f"a stream must open with Ready, not {item!r}")
         self.response = item.response
+        self.response_info: ResponseInfo = item.info
+        """How the call went up to the first response: its request id, retries, time."""
 
     def _final(self) -> R:
         if self._result is _NOTHING:

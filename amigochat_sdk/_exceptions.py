@@ -49,12 +49,10 @@ import httpx
 
 from ._exports import public
 from ._messages import (
-    add_secret,
     cloudflare_block,
     error_from_event,
     extract_message,
     is_quota_message,
-    next_quota_reset,
     quota_reset,
     ray_id,
     redact,
@@ -63,6 +61,7 @@ from ._messages import (
 from ._retry import parse_retry_after
 
 __all__ = [
+    "STATUS_ERRORS",
     "APIConnectionError",
     "APIDecodeError",
     "APIError",
@@ -86,9 +85,6 @@ __all__ = [
     "PermissionDeniedError",
     "QuotaExceededError",
     "RateLimitError",
-    "STATUS_ERRORS",
-    "add_secret",
-    "cloudflare_error",
     "StreamDecodeError",
     "StreamInterruptedError",
     "StreamServerError",
@@ -96,12 +92,8 @@ __all__ = [
     "ToolExecutionError",
     "ToolRunError",
     "UnprocessableEntityError",
-    "error_from_event",
-    "extract_message",
-    "is_quota_message",
+    "cloudflare_error",
     "make_status_error",
-    "next_quota_reset",
-    "redact",
     "status_error_class",
 ]
 

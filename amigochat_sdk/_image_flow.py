@@ -28,6 +28,7 @@ from ._core import (
 )
 from ._exceptions import APIDecodeError, InvalidInputError, cloudflare_error
 from ._json import build_json_call, load_json, validate_body
+from ._meta import attach
 from .types import Image, ImageGenerationRequest, ImagesResponse
 
 __all__ = ["build_image_call", "download_flow", "image_flow", "parse_images"]
@@ -89,7 +90,7 @@ def image_flow(config: Config, call: Call) -> Flow[ImagesResponse]:
     attempts = Attempts(config, call)
     body = yield from retrying(attempts, lambda response: read_body(response, attempts))
     assert attempts.last_response is not None  # set by `retrying` before any body is read
-    return parse_images(attempts.last_response, body)
+    return attach(parse_images(attempts.last_response, body), attempts.info())
 
 
 def decode_b64(image: Image) -> bytes:

@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
+from ._constants import NotGiven
 from ._exceptions import InvalidInputError
 
-__all__ = ["check_api_key", "check_headers", "dump_json", "parse_json"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["check_api_key", "check_headers", "dump_json", "parse_json", "to_timeout"]
 
 # RFC 9110 token and field-value, as h11 enforces them: printable ASCII, inner spaces and tabs.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -83,3 +87,25 @@ def parse_json(data: str | bytes) -> Any:
         return json.loads(data)
     except RecursionError:
         raise ValueError("JSON nested too deep") from None
+
+
+@overload
+def to_timeout(
+    value: float | httpx.Timeout | NotGiven | None, default: httpx.Timeout
+) -> httpx.Timeout: ...
+@overload
+def to_timeout(
+    value: float | httpx.Timeout | NotGiven | None, default: None = None
+) -> httpx.Timeout | None: ...
+def to_timeout(
+    value: float | httpx.Timeout | NotGiven | None, default: httpx.Timeout | None = None
+) -> httpx.Timeout | None:
+    """
+    A user's timeout (seconds, an `httpx.Timeout`, `None` for none) as httpx's; `NOT_GIVEN`
+    is `default`: the client's own for a call, the SDK's for a client.
+    """
+    import httpx
+
+    if isinstance(value, NotGiven):
+        return default
+    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)

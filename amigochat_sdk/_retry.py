@@ -34,10 +34,9 @@ from collections.abc import Mapping
 
 import httpx
 
-from ._constants import DEFAULT_MAX_RETRIES
+from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER
 
 __all__ = [
-    "DEFAULT_MAX_RETRIES",
     "RetryDecision",
     "RetryPolicy",
     "backoff_delay",
@@ -70,7 +69,7 @@ class RetryPolicy:
     initial_delay: float = 0.5
     max_delay: float = 8.0
     jitter: float = 0.25
-    max_retry_after: float = 60.0
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from ._constants import DEFAULT_MAX_EVENT_SIZE
+
 __all__ = ["EventTooLargeError", "SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
@@ -100,7 +102,7 @@ class SSEDecoder:
     read completed before it, so nothing before the oversized event is lost.
     """
 
-    def __init__(self, max_event_size: int = 16 * 1024 * 1024) -> None:
+    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
         self._limit = max_event_size
         self._head: bytes | None = b""  # bytes seen while a leading BOM is still possible
         self._trailing_cr = False  # the last read ended in CR, so a leading LF is its CRLF's

@@ -18,6 +18,7 @@ import httpx
 from ._accumulate import ChatAccumulator
 from ._core import Done, Ready
 from ._exports import public
+from ._meta import ResponseInfo
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["AsyncStream", "Stream"]
@@ -36,6 +37,8 @@ class _StreamBase(Generic[ChunkT]):
         if type(item) is not Ready:  # pragma: no cover - the flow always opens with Ready
             raise RuntimeError(f"a stream must open with Ready, not {item!r}")
         self.response = item.response
+        self.response_info: ResponseInfo = item.info
+        """How the call went up to the stream's response: its request id, retries, time."""
         self._state = item.state
         self._items, self._index = (), 0
 
@@ -47,9 +50,7 @@ class _StreamBase(Generic[ChunkT]):
     @property
     def request_id(self) -> str | None:
         """The server's id for this request (`x-request-id`), for support tickets."""
-        headers = self.response.headers
-        request_id: str | None = headers.get("x-request-id") or headers.get("request-id")
-        return request_id
+        return self.response_info.request_id
 
     @property
     def text_so_far(self) -> str:

@@ -27,6 +27,7 @@ from ._exceptions import (
     LengthFinishReasonError,
     StructuredOutputError,
 )
+from ._meta import attach, response_info
 from ._relay import relay
 from ._schema import AnswerType, extract_json
 from ._tools import Toolbox
@@ -92,7 +93,9 @@ def to_parsed(
             function = call["function"]
             parsed = toolbox.parse(function["name"], function["arguments"]) if toolbox else None
             function["parsed_arguments"] = parsed
-    return ParsedChatCompletion[Any].model_validate(data)
+    parsed = ParsedChatCompletion[Any].model_validate(data)
+    info = response_info(completion)
+    return parsed if info is None else attach(parsed, info)
 
 
 def _refused(exc: APIStatusError) -> bool:

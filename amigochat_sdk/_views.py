@@ -17,6 +17,7 @@ import pydantic_core
 
 from ._accumulate import ChatAccumulator
 from ._core import Ready
+from ._meta import ResponseInfo, attach
 from ._schema import AnswerType
 from ._tools import Toolbox
 from .types import (
@@ -41,6 +42,7 @@ class StreamView:
     ) -> None:
         self.answer, self.toolbox, self.show_ready = answer, toolbox, show_ready
         self.acc: ChatAccumulator | None = None
+        self.info: ResponseInfo | None = None
         self.snapshot = ""
         self.parsed: Any = None
         self.partial: Any = None
@@ -49,7 +51,7 @@ class StreamView:
 
     def __call__(self, item: Any) -> Any:
         if type(item) is Ready:
-            self.acc = item.state
+            self.acc, self.info = item.state, item.info
             return item if self.show_ready else None
         events: list[Any] = []
         for chunk in item:
@@ -91,8 +93,8 @@ class StreamView:
 
     def completion(self) -> ChatCompletion:
         """The attempt's answer, assembled from its chunks."""
-        assert self.acc is not None  # a stream always opens with Ready
-        return self.acc.completion()
+        assert self.acc is not None and self.info is not None  # a stream opens with Ready
+        return attach(self.acc.completion(), self.info)
 
     def tool_calls_done(self, completion: ChatCompletion) -> list[ToolCallDoneEvent]:
         """One event per tool call of the first choice, with its parsed arguments."""

@@ -6,8 +6,7 @@ that an explicit persona id lets any model through.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from amigochat_sdk import (
     ALIASES,

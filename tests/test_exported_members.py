@@ -31,3 +31,23 @@ def test_unknown_names_raise_attribute_error() -> None:
         assert "NoSuchThing" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("expected AttributeError")
+
+
+def test_the_lazy_table_and_the_type_checking_imports_agree() -> None:
+    """
+    `__all__` is derived from `_LAZY`; the `TYPE_CHECKING` imports (what type checkers see)
+    must name the same modules for the same names, each re-exported as `X as X`.
+    """
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(amigochat_sdk.__file__).read_text(encoding="utf-8"))
+    (guard,) = [n for n in tree.body if isinstance(n, ast.If)]
+    seen: dict[str, str] = {}
+    for node in guard.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            assert alias.asname == alias.name, alias.name
+            seen[alias.name] = "." * node.level + (node.module or "")
+    assert seen == amigochat_sdk._LAZY
+    assert amigochat_sdk.__all__ == sorted([*seen, "__version__"])

@@ -37,8 +37,8 @@ from amigochat_sdk.types import (
     ChatCompletionRequest,
     ImageGenerationRequest,
     StreamErrorEvent,
+    _generated as generated,
 )
-from amigochat_sdk.types import _generated as generated
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC_PATH = REPO / "openapi" / "amigochat.yaml"

@@ -16,6 +16,7 @@ from .._constants import NOT_GIVEN, NotGiven
 from .._core import Config, Flow
 from .._drivers import AsyncRunner, Runner
 from .._image_flow import build_image_call, download_flow, image_flow
+from .._inputs import to_timeout
 from .._saving import ImageNames
 from ..types import Image, ImagesResponse
 
@@ -57,7 +58,7 @@ def _flow(config: Config, prompt: str, params: Mapping[str, Any]) -> Flow[Images
         params={k: v for k, v in params.items() if k not in _CALL_KEYS},
         extra_headers=params.get("extra_headers"),
         extra_body=params.get("extra_body"),
-        timeout=None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
+        timeout=to_timeout(timeout),
     )
     return image_flow(config, call)
 
@@ -86,7 +87,7 @@ class Images:
         """
         The bytes of one image: `b64_json` decoded, or its `url` downloaded with retries.
         """
-        t = None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout)
+        t = to_timeout(timeout)
         return self._runner.run(download_flow(self._runner.config, image, t))
 
     def save(self, images: ImagesResponse | Image | list[Image], path: str | Path) -> list[Path]:
@@ -118,7 +119,7 @@ class AsyncImages:
         """
         The bytes of one image; as `Images.fetch`, awaited.
         """
-        t = None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout)
+        t = to_timeout(timeout)
         return await self._runner.run(download_flow(self._runner.config, image, t))
 
     async def save(

@@ -11,8 +11,9 @@ from typing import Any, TypeAlias, TypedDict
 import httpx
 
 from .._chat_flow import build_chat_call
-from .._constants import NOT_GIVEN, NotGiven
+from .._constants import NOT_GIVEN
 from .._core import Call, Config
+from .._inputs import to_timeout
 from ..types import (
     AssistantMessageParam,
     ChatCompletionMessageParam,
@@ -110,7 +111,7 @@ def build_call(
         params=body,
         extra_headers=params.get("extra_headers"),
         extra_body=params.get("extra_body"),
-        timeout=None if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
+        timeout=to_timeout(timeout),
     )
     limits = {k: params[k] for k in _LIMITS if k in params}
     return dataclasses.replace(call, **limits) if limits else call

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "QUOTA_MESSAGE",
+    "SERVER_EXTRA_MESSAGE",
     "UPSTREAM_MESSAGE",
     "ConnectionDroppedError",
     "Fault",
@@ -46,7 +47,6 @@ __all__ = [
     "ReferenceApp",
     "ReferenceServer",
     "RequestLog",
-    "SERVER_EXTRA_MESSAGE",
     "ServerOptions",
     "create_app",
     "find_spec",

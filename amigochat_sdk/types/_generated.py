@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from amigochat_sdk.types._base import APIModel
+from pydantic import ConfigDict, Field, RootModel
 
 
-class TextContentPart(BaseModel):
+class TextContentPart(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -14,7 +15,7 @@ class TextContentPart(BaseModel):
     text: str
 
 
-class ImageUrl(BaseModel):
+class ImageUrl(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -25,7 +26,7 @@ class ImageUrl(BaseModel):
     detail: Literal["auto", "low", "high"] | None = None
 
 
-class FunctionCallParam(BaseModel):
+class FunctionCallParam(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -36,7 +37,7 @@ class FunctionCallParam(BaseModel):
     """
 
 
-class FunctionDefinition(BaseModel):
+class FunctionDefinition(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -49,14 +50,14 @@ class FunctionDefinition(BaseModel):
     strict: bool | None = None
 
 
-class NamedToolChoiceFunction(BaseModel):
+class NamedToolChoiceFunction(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
     name: str
 
 
-class ResponseFormat(BaseModel):
+class ResponseFormat(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -64,7 +65,7 @@ class ResponseFormat(BaseModel):
     json_schema: dict[str, Any] | None = None
 
 
-class StreamOptions(BaseModel):
+class StreamOptions(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -74,7 +75,7 @@ class StreamOptions(BaseModel):
     """
 
 
-class ImageGenerationRequest(BaseModel):
+class ImageGenerationRequest(APIModel):
     """
     The body of `POST /images/generations`.
     """
@@ -103,7 +104,7 @@ class ImageGenerationRequest(BaseModel):
     user: str | None = None
 
 
-class FunctionCall(BaseModel):
+class FunctionCall(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -111,7 +112,7 @@ class FunctionCall(BaseModel):
     arguments: str = ""
 
 
-class ChoiceDeltaFunctionCall(BaseModel):
+class ChoiceDeltaFunctionCall(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -119,7 +120,7 @@ class ChoiceDeltaFunctionCall(BaseModel):
     arguments: str | None = None
 
 
-class TopLogprob(BaseModel):
+class TopLogprob(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -128,7 +129,7 @@ class TopLogprob(BaseModel):
     bytes: list[int] | None = None
 
 
-class CompletionUsage(BaseModel):
+class CompletionUsage(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -139,7 +140,7 @@ class CompletionUsage(BaseModel):
     completion_tokens_details: dict[str, Any] | None = None
 
 
-class Image(BaseModel):
+class Image(APIModel):
     """
     One image, as a URL or as base64 bytes.
     """
@@ -152,7 +153,7 @@ class Image(BaseModel):
     revised_prompt: str | None = None
 
 
-class ImageUrlResponse(BaseModel):
+class ImageUrlResponse(APIModel):
     """
     The 2025 shape of an image answer, `{"imageUrl": "..."}`.
     """
@@ -163,7 +164,7 @@ class ImageUrlResponse(BaseModel):
     imageUrl: str
 
 
-class ErrorObject(BaseModel):
+class ErrorObject(APIModel):
     """
     An OpenAI-style error object.
     """
@@ -177,7 +178,7 @@ class ErrorObject(BaseModel):
     code: str | int | None = None
 
 
-class OpenAIErrorBody(BaseModel):
+class OpenAIErrorBody(APIModel):
     """
     `{"error": {"message", "type", "param", "code"}}`
     """
@@ -188,7 +189,7 @@ class OpenAIErrorBody(BaseModel):
     error: ErrorObject
 
 
-class NestErrorBody(BaseModel):
+class NestErrorBody(APIModel):
     """
     NestJS: `{"message", "error", "statusCode"}`; `message` may list every problem.
     """
@@ -201,7 +202,7 @@ class NestErrorBody(BaseModel):
     statusCode: int | None = None
 
 
-class SimpleErrorBody(BaseModel):
+class SimpleErrorBody(APIModel):
     """
     `{"error": "text"}`
     """
@@ -212,7 +213,7 @@ class SimpleErrorBody(BaseModel):
     error: str
 
 
-class DetailErrorBody(BaseModel):
+class DetailErrorBody(APIModel):
     """
     `{"detail": ...}`
     """
@@ -230,7 +231,7 @@ class ErrorResponse(RootModel[OpenAIErrorBody | SimpleErrorBody | NestErrorBody 
     """
 
 
-class StreamErrorEvent(BaseModel):
+class StreamErrorEvent(APIModel):
     """
     The data of an `event: error` sent mid-stream.
     """
@@ -241,7 +242,7 @@ class StreamErrorEvent(BaseModel):
     error: ErrorObject | str
 
 
-class ImageContentPart(BaseModel):
+class ImageContentPart(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -249,7 +250,7 @@ class ImageContentPart(BaseModel):
     image_url: ImageUrl
 
 
-class ChatCompletionMessageToolCallParam(BaseModel):
+class ChatCompletionMessageToolCallParam(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -258,7 +259,7 @@ class ChatCompletionMessageToolCallParam(BaseModel):
     function: FunctionCallParam
 
 
-class ChatCompletionToolParam(BaseModel):
+class ChatCompletionToolParam(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -266,7 +267,7 @@ class ChatCompletionToolParam(BaseModel):
     function: FunctionDefinition
 
 
-class ChatCompletionNamedToolChoice(BaseModel):
+class ChatCompletionNamedToolChoice(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -274,7 +275,7 @@ class ChatCompletionNamedToolChoice(BaseModel):
     function: NamedToolChoiceFunction
 
 
-class ChatCompletionMessageToolCall(BaseModel):
+class ChatCompletionMessageToolCall(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -283,7 +284,7 @@ class ChatCompletionMessageToolCall(BaseModel):
     function: FunctionCall
 
 
-class ChoiceDeltaToolCall(BaseModel):
+class ChoiceDeltaToolCall(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -293,7 +294,7 @@ class ChoiceDeltaToolCall(BaseModel):
     function: ChoiceDeltaFunctionCall | None = None
 
 
-class TokenLogprob(BaseModel):
+class TokenLogprob(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -303,7 +304,7 @@ class TokenLogprob(BaseModel):
     top_logprobs: list[TopLogprob] | None = None
 
 
-class ImagesResponse(BaseModel):
+class ImagesResponse(APIModel):
     """
     Generated images (`data` holds one item per image).
     """
@@ -315,7 +316,7 @@ class ImagesResponse(BaseModel):
     data: list[Image]
 
 
-class SystemMessageParam(BaseModel):
+class SystemMessageParam(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -327,7 +328,7 @@ class SystemMessageParam(BaseModel):
     name: str | None = None
 
 
-class DeveloperMessageParam(BaseModel):
+class DeveloperMessageParam(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -339,7 +340,7 @@ class DeveloperMessageParam(BaseModel):
     name: str | None = None
 
 
-class AssistantMessageParam(BaseModel):
+class AssistantMessageParam(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -350,7 +351,7 @@ class AssistantMessageParam(BaseModel):
     tool_calls: list[ChatCompletionMessageToolCallParam] | None = None
 
 
-class ToolMessageParam(BaseModel):
+class ToolMessageParam(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -362,7 +363,7 @@ class ToolMessageParam(BaseModel):
     tool_call_id: str
 
 
-class ChatCompletionMessage(BaseModel):
+class ChatCompletionMessage(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -376,7 +377,7 @@ class ChatCompletionMessage(BaseModel):
     function_call: FunctionCall | None = None
 
 
-class ChoiceDelta(BaseModel):
+class ChoiceDelta(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -387,7 +388,7 @@ class ChoiceDelta(BaseModel):
     function_call: ChoiceDeltaFunctionCall | None = None
 
 
-class ChoiceLogprobs(BaseModel):
+class ChoiceLogprobs(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -395,7 +396,7 @@ class ChoiceLogprobs(BaseModel):
     refusal: list[TokenLogprob] | None = None
 
 
-class UserMessageParam(BaseModel):
+class UserMessageParam(APIModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -404,7 +405,7 @@ class UserMessageParam(BaseModel):
     name: str | None = None
 
 
-class ChatCompletionChoice(BaseModel):
+class ChatCompletionChoice(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -416,7 +417,7 @@ class ChatCompletionChoice(BaseModel):
     logprobs: ChoiceLogprobs | None = None
 
 
-class ChatCompletionChunkChoice(BaseModel):
+class ChatCompletionChunkChoice(APIModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -432,7 +433,7 @@ class ChatCompletionChunkChoice(BaseModel):
     """
 
 
-class ChatCompletion(BaseModel):
+class ChatCompletion(APIModel):
     """
     A complete answer (`object` is `chat.completion`).
     """
@@ -450,7 +451,7 @@ class ChatCompletion(BaseModel):
     service_tier: str | None = None
 
 
-class ChatCompletionEnvelope(BaseModel):
+class ChatCompletionEnvelope(APIModel):
     """
     A completion wrapped in `message`, as some AmigoChat deployments answer.
     """
@@ -461,7 +462,7 @@ class ChatCompletionEnvelope(BaseModel):
     message: ChatCompletion
 
 
-class ChatCompletionChunk(BaseModel):
+class ChatCompletionChunk(APIModel):
     """
     One event of a streamed answer (`object` is `chat.completion.chunk`).
     """
@@ -483,7 +484,7 @@ class ChatCompletionChunk(BaseModel):
     """
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(APIModel):
     """
     The body of `POST /chat/completions`.
     """

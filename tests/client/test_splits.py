@@ -13,8 +13,7 @@ from typing import Any
 
 import anyio
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from amigochat_sdk import AmigoChatError
 from amigochat_sdk._sse import EventTooLargeError, SSEDecoder

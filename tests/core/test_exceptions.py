@@ -11,8 +11,7 @@ import time
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import amigochat_sdk._exceptions as exceptions_module
 from amigochat_sdk._exceptions import (
@@ -38,13 +37,15 @@ from amigochat_sdk._exceptions import (
     StreamInterruptedError,
     StreamServerError,
     UnprocessableEntityError,
+    make_status_error,
+    status_error_class,
+)
+from amigochat_sdk._messages import (
     error_from_event,
     extract_message,
     is_quota_message,
-    make_status_error,
     next_quota_reset,
     redact,
-    status_error_class,
 )
 
 URL = "https://api.amigochat.io/v1/chat/completions"

@@ -9,11 +9,10 @@ import random
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
+from amigochat_sdk._constants import DEFAULT_MAX_RETRIES
 from amigochat_sdk._retry import (
-    DEFAULT_MAX_RETRIES,
     RetryDecision,
     RetryPolicy,
     backoff_delay,

@@ -14,8 +14,7 @@ import re
 from typing import NamedTuple
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from amigochat_sdk._sse import EventTooLargeError, ServerSentEvent, SSEDecoder
 

@@ -13,8 +13,9 @@ import pydantic
 import pytest
 
 from amigochat_sdk import FunctionTool, function_tool, pydantic_function_tool
-from amigochat_sdk._core import RECEIVE, Ready, Send
+from amigochat_sdk._core import RECEIVE, Attempts, Call, Config, Ready, Send
 from amigochat_sdk._relay import relay
+from amigochat_sdk._retry import RetryPolicy
 from amigochat_sdk._schema import AnswerType, extract_json, strict_schema
 from amigochat_sdk._tools import RunTools, Toolbox, execute, result_text
 
@@ -167,11 +168,15 @@ def test_an_answer_type_wraps_a_root_that_is_not_an_object() -> None:
 def test_relay_passes_commands_and_views_batches() -> None:
     request = httpx.Request("POST", "http://test/v1/chat/completions")
     response = httpx.Response(200, request=request)
+    config = Config("http://test/v1", httpx.Timeout(1), RetryPolicy(), {}, "device")
+    attempts = Attempts(config, Call("POST", str(request.url)))
+    attempts.last_response = response
+    info = attempts.info()
 
     def inner() -> Any:
         got = yield Send(request)
         assert got is response
-        yield Ready(response, "state")
+        yield Ready(response, "state", info)
         more = yield ["a", "b"]
         assert more == b"bytes"
         yield ("c",)

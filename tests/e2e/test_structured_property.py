@@ -11,8 +11,7 @@ from typing import Literal
 import pydantic
 import pytest
 from generated_models import models
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from amigochat_sdk import Client
 from amigochat_sdk.testing import ReferenceServer

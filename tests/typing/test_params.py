@@ -19,8 +19,7 @@ import pydantic
 import pytest
 from typing_extensions import is_typeddict
 
-from amigochat_sdk import Client
-from amigochat_sdk import types as t
+from amigochat_sdk import Client, types as t
 from amigochat_sdk.types import (
     ChatCompletionAssistantMessageParam,
     ChatCompletionMessageParam,
