@@ -8,11 +8,12 @@ httpx client, and gives each resource a runner (`_drivers.py`), which drives the
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import platform
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict, cast
@@ -35,9 +36,13 @@ from ._constants import (
 )
 from ._core import Config
 from ._drivers import AsyncRunner, Runner
+from ._exceptions import MissingExtraError
 from ._exports import public
+from ._hooks import Hook
 from ._inputs import check_api_key, check_headers, to_timeout
+from ._logs import setup_logging
 from ._messages import add_secret
+from ._pools import Pool
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -107,6 +112,11 @@ class ClientOptions(TypedDict, total=False):
     http_client: httpx.Client | httpx.AsyncClient | None
     """Your own httpx client (sync for `Client`, async for `AsyncClient`); its headers and
     timeout are the defaults, and `close()` leaves it open."""
+    http2: bool
+    """Speak HTTP/2 where the server offers it (needs `amigochat-sdk[http2]`); off by default."""
+    hooks: Sequence[Hook] | None
+    """Hooks per attempt (`Hook`): they see each attempt's request, then its response or
+    error, and may ask for a retry."""
 
 
 class _BaseClient:
@@ -115,7 +125,7 @@ class _BaseClient:
     _options: ClientOptions
     _config: Config
     _http_class: type[httpx.Client] | type[httpx.AsyncClient]
-    _http: Any
+    _pool: Pool[Any]
     _runner_class: type[Runner] | type[AsyncRunner]
     _runner: Any
 
@@ -123,7 +133,13 @@ class _BaseClient:
         unknown = sorted(set(options) - set(ClientOptions.__annotations__))
         if unknown:
             raise TypeError(f"unknown option(s) {', '.join(unknown)}; see ClientOptions")
+        self._setup(options, None)
+
+    def _setup(self, options: ClientOptions, pool: Pool[Any] | None, shares: bool = False) -> None:
+        setup_logging()
         self._options = options
+        #: A `with_options` copy on its parent's pool: closing it leaves the pool open.
+        self._shares_pool = shares
         api_key = options.get("api_key")
         if api_key is None:
             api_key = os.environ.get(API_KEY_ENV) or None
@@ -173,30 +189,58 @@ class _BaseClient:
             deadline=options.get("deadline"),
             max_event_size=options.get("max_event_size", DEFAULT_MAX_EVENT_SIZE),
             rng=random.Random(),
+            hooks=tuple(options.get("hooks") or ()),
             secret=secret,
         )
-
-        http = http_client
-        http_class = self._http_class
-        if http is not None and not isinstance(http, http_class):
-            raise TypeError(
-                f"{type(self).__name__} needs an httpx.{http_class.__name__} as http_client"
-            )
-        self._owns_http = http is None
-        self._http = http or http_class(
-            proxy=options.get("proxy"), timeout=self._config.timeout, follow_redirects=True
-        )
+        if pool is None:
+            pool = self._pool_for(options, http_client)
+        self._pool = pool
+        self._owns_http = pool.owned and not self._shares_pool
         # What this client learns about each model (the structured-output strategy that
         # works) lives beside the frozen settings: per client, never global.
-        self._runner = self._runner_class(self._config, self._http, {})
+        self._runner = self._runner_class(self._config, pool, {})
+
+    def _pool_for(self, options: ClientOptions, http: Any) -> Pool[Any]:
+        http_class = self._http_class
+        if http is not None:
+            if not isinstance(http, http_class):
+                raise TypeError(
+                    f"{type(self).__name__} needs an httpx.{http_class.__name__} as http_client"
+                )
+            return Pool(http, None)
+        http2 = options.get("http2", False)
+        # httpx would only fail at the first request: say it here, with what to install.
+        if http2 and importlib.util.find_spec("h2") is None:
+            raise MissingExtraError(
+                "http2=True needs the h2 package: pip install 'amigochat-sdk[http2]'"
+            )
+        timeout, proxy = self._config.timeout, options.get("proxy")
+
+        def factory() -> Any:
+            return http_class(proxy=proxy, timeout=timeout, follow_redirects=True, http2=http2)
+
+        return Pool(factory(), factory)
 
     def with_options(self, **changes: Unpack[ClientOptions]) -> Self:
         """
-        A copy with some options changed, sharing this client's connection pool.
+        A copy with some options changed, sharing this client's connection pool (which
+        stays this client's to close), unless `changes` gives another `http_client`,
+        `proxy` or `http2`.
         """
-        # Given as `http_client`, the pool stays this client's to close.
-        merged = cast(ClientOptions, {**self._options, "http_client": self._http, **changes})
-        return type(self)(**merged)
+        merged = cast(ClientOptions, {**self._options, **changes})
+        if {"http_client", "proxy", "http2"} & set(changes):
+            return type(self)(**merged)
+        return self._copy(merged, self._pool)
+
+    @classmethod
+    def _copy(cls, options: ClientOptions, pool: Pool[Any]) -> Self:
+        clone = cls.__new__(cls)
+        cls._setup(clone, options, pool, shares=True)
+        return clone
+
+    @property
+    def _http(self) -> Any:
+        return self._pool.http
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -226,7 +270,6 @@ class Client(_BaseClient):
     """
 
     _http_class = httpx.Client
-    _http: httpx.Client
     _runner_class = Runner
     _runner: Runner
 
@@ -245,7 +288,12 @@ class Client(_BaseClient):
         return Images(self._runner)
 
     def close(self) -> None:
-        """Close the connection pool (unless it came from `http_client`)."""
+        """
+        Close the connection pool (unless it came from `http_client`, or this client is a
+        `with_options` copy); a call after it raises `ClientClosedError`.
+        """
+        if not self._shares_pool:
+            self._pool.mark_closed()
         if self._owns_http:
             self._http.close()
 
@@ -275,7 +323,6 @@ class AsyncClient(_BaseClient):
     """
 
     _http_class = httpx.AsyncClient
-    _http: httpx.AsyncClient
     _runner_class = AsyncRunner
     _runner: AsyncRunner
 
@@ -294,7 +341,12 @@ class AsyncClient(_BaseClient):
         return AsyncImages(self._runner)
 
     async def close(self) -> None:
-        """Close the connection pool (unless it came from `http_client`)."""
+        """
+        Close the connection pool (unless it came from `http_client`, or this client is a
+        `with_options` copy); a call after it raises `ClientClosedError`.
+        """
+        if not self._shares_pool:
+            self._pool.mark_closed()
         if self._owns_http:
             await self._http.aclose()
 

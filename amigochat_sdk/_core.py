@@ -9,6 +9,8 @@ and a driver (`_drivers.py`) carries each one out and sends the reply back:
 - `Receive(timeout)`: as `RECEIVE`, waiting at most `timeout` seconds, else throw
   `httpx.ReadTimeout` into the flow;
 - `Sleep(seconds)`, `Close(response)`: do it, reply `None`;
+- `RunHook(function, args)`: call a user's hook (awaiting it on the async client), reply with
+  what it returns;
 - `RunTools(calls)`: run the tool calls (concurrently where the client can), reply with their
   `_tools.ToolOutcome`s;
 - `Ready(response, state, info)`: a stream is open; hand it to the user, reply `None`;
@@ -42,9 +44,16 @@ from ._exceptions import (
     APITimeoutError,
     make_status_error,
 )
+from ._hooks import Attempt, Hook, Retry, installed
 from ._messages import is_quota_message, redact
 from ._meta import ResponseInfo, request_id_of
-from ._retry import RetryPolicy, decide_after_exception, decide_after_status, fits_deadline
+from ._retry import (
+    RetryPolicy,
+    decide_after_exception,
+    decide_after_hook,
+    decide_after_status,
+    fits_deadline,
+)
 
 __all__ = [
     "RECEIVE",
@@ -58,6 +67,7 @@ __all__ = [
     "LastHandOver",
     "Ready",
     "Receive",
+    "RunHook",
     "RunTools",
     "Send",
     "Sleep",
@@ -97,6 +107,16 @@ class Close:
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
+
+
+class RunHook:
+    """Command: call `function(*args)` (a hook's method), awaiting it if it is a coroutine."""
+
+    __slots__ = ("args", "function")
+
+    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.function = function
+        self.args = args
 
 
 @dataclass(frozen=True)
@@ -182,6 +202,8 @@ class Config:
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
+    #: The client's hooks per attempt (`_hooks.Hook`).
+    hooks: tuple[Hook, ...] = ()
     #: Keeps the key registered for redaction while anything (a client, a stream) uses it.
     secret: object = field(default=None, repr=False, compare=False)
     # Built once, not per request: normalising headers and parsing URLs is most of what a
@@ -261,6 +283,9 @@ class Attempts:
         #: The read timeout of the current attempt's body (`None`: none), as httpx applies it.
         self.read_timeout: float | None = None
         self._timeouts: dict[str, float | None] = {}
+        #: The client's hooks, then the installed ones (an instrumentor's); mostly none.
+        self.hooks = config.hooks + installed()
+        self.current: httpx.Request | None = None
 
     def request(self) -> httpx.Request:
         """
@@ -295,7 +320,44 @@ class Attempts:
         )
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s (attempt %d)", call.method, call.url, self.retries + 1)
+        self.current = request
         return request
+
+    def log_response(self, response: httpx.Response) -> None:
+        """One `info` line per attempt that got a response."""
+        call, elapsed = self.call, self.config.clock() - self.sent_at
+        log.info(
+            '%s %s "%s %d" after %.3fs (attempt %d)',
+            call.method,
+            call.url,
+            response.http_version,
+            response.status_code,
+            elapsed,
+            self.retries + 1,
+        )
+
+    def run_hooks(self, method: str, subject: Any) -> Flow[Retry | None]:
+        """
+        Call `method` of every hook on `subject` for the current attempt; the first `Retry`
+        one asks for, if any.
+        """
+        assert self.current is not None  # hooks run around a sent request
+        attempt = Attempt(self.retries + 1, self.current, self.config.clock() - self.started)
+        asked: Retry | None = None
+        for hook in self.hooks:
+            verdict = yield RunHook(getattr(hook, method), (subject, attempt))
+            if asked is None and isinstance(verdict, Retry):
+                asked = verdict
+        return asked
+
+    def after_hook(self, asked: Retry) -> float | None:
+        """The delay before the retry a hook asked for, or `None` if it is not granted."""
+        config = self.config
+        decision = decide_after_hook(config.policy, self.retries, asked.delay, config.rng)
+        if decision.retry and fits_deadline(decision.delay, config.clock(), self.deadline_at):
+            return self._retry(decision.delay, decision.reason)
+        log.debug("not retrying: %s", decision.reason)
+        return None
 
     def received(self, response: httpx.Response) -> None:
         """
@@ -425,30 +487,53 @@ def retrying(attempts: Attempts, consume: Callable[[httpx.Response], Flow[T]]) -
 
     `consume` runs inside the retry scope: a transport error while it reads (a dropped
     connection, a stall before the first event) is retried, because nothing has reached the
-    user yet. Whatever it returns is the flow's result.
+    user yet. Whatever it returns is the flow's result. The hooks (if any) see each attempt's
+    request before it is sent, and its response or error after.
     """
+    hooks = attempts.hooks
     while True:
         request = attempts.request()
+        if hooks:
+            yield from attempts.run_hooks("before_request", request)
         try:
             response = yield Send(request)
         except httpx.TransportError as exc:
-            yield Sleep(attempts.after_exception(exc))
+            yield Sleep((yield from _failed(attempts, exc)))
             continue
         except httpx.RequestError as exc:  # a redirect loop: sending again would loop again
             raise transport_error(exc) from exc
         attempts.received(response)
+        if hooks:
+            asked = yield from attempts.run_hooks("after_response", response)
+            delay = None if asked is None else attempts.after_hook(asked)
+            if delay is not None:
+                yield Close(response)
+                yield Sleep(delay)
+                continue
         try:
-            if log.isEnabledFor(logging.DEBUG):
-                elapsed = attempts.config.clock() - attempts.sent_at
-                log.debug("HTTP %d after %.3fs", response.status_code, elapsed)
+            if log.isEnabledFor(logging.INFO):
+                attempts.log_response(response)
             if 200 <= response.status_code < 300:
                 return (yield from consume(response))
             body = yield from read_body(response, attempts)
         except httpx.TransportError as exc:
             yield Close(response)
-            yield Sleep(attempts.after_exception(exc))
+            yield Sleep((yield from _failed(attempts, exc)))
             continue
         except httpx.RequestError as exc:  # a body that cannot be decoded: not retried
             yield Close(response)
             raise transport_error(exc) from exc
         yield Sleep(attempts.after_status(response, body))
+
+
+def _failed(attempts: Attempts, exc: httpx.TransportError) -> Flow[float]:
+    """The delay before retrying an attempt that failed with `exc`, or raise its SDK error."""
+    if log.isEnabledFor(logging.INFO):
+        call = attempts.call
+        log.info("%s %s failed: %s (attempt %d)", call.method, call.url, exc, attempts.retries + 1)
+    if attempts.hooks:
+        asked = yield from attempts.run_hooks("after_error", transport_error(exc))
+        delay = None if asked is None else attempts.after_hook(asked)
+        if delay is not None:
+            return delay
+    return attempts.after_exception(exc)

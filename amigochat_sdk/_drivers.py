@@ -3,9 +3,10 @@ The two drivers, and the runners that resources use: the only code in the SDK th
 
 Rule: a driver carries out the commands a flow yields (the protocol is in `_core.py`) and
 decides nothing. The sync and async drivers differ only in `await`, `time.sleep` against
-`anyio.sleep`, `close` against `aclose`, and running tools one after the other against
-concurrently (`_tools.execute` / `aexecute`). Both close the current response and the flow on
-every way out, and raise on a command they do not know.
+`anyio.sleep`, `close` against `aclose`, running tools one after the other against
+concurrently (`_tools.execute` / `aexecute`), and calling hooks against awaiting them. Both
+close the current response and the flow on every way out, and raise on a command they do not
+know.
 
 A resource sees a client only as a runner: `config` (the resolved settings), `learned` (what
 the client learned about models), `run(flow)` (its result) and `stream(flow)` (what it hands
@@ -19,6 +20,7 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Awaitable,
     Generator,
     Iterable,
     Iterator,
@@ -37,11 +39,14 @@ from ._core import (
     LastHandOver,
     Ready,
     Receive,
+    RunHook,
     RunTools,
     Send,
     Sleep,
 )
 from ._decoding import ContentDecoder, content_decoder
+from ._exceptions import InvalidInputError
+from ._pools import Pool
 
 __all__ = ["AsyncRunner", "Items", "Runner", "adrive", "drive"]
 
@@ -78,6 +83,10 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
                 elif type(command) is Close:
                     reply = None
                     command.response.close()
+                elif type(command) is RunHook:
+                    reply = command.function(*command.args)
+                    if isinstance(reply, Awaitable):
+                        raise _async_hook(command, reply)
                 elif type(command) is RunTools:
                     from ._tools import execute  # pydantic-heavy: only for the tool runner
 
@@ -126,6 +135,10 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
                 elif type(command) is Close:
                     reply = None
                     await command.response.aclose()
+                elif type(command) is RunHook:
+                    reply = command.function(*command.args)
+                    if isinstance(reply, Awaitable):
+                        reply = await reply
                 elif type(command) is RunTools:
                     from ._tools import aexecute  # pydantic-heavy: only for the tool runner
 
@@ -149,6 +162,13 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
 
 #: Yielded by a flow, handed over as they are, replied to with `None` (see `_core`).
 _FOR_THE_USER = (Ready, LastHandOver)
+
+
+def _async_hook(command: RunHook, reply: Awaitable[Any]) -> InvalidInputError:
+    if hasattr(reply, "close"):  # a coroutine never awaited warns; this one is refused
+        reply.close()
+    name = getattr(command.function, "__qualname__", repr(command.function))
+    return InvalidInputError(f"The hook {name} is async: async hooks need AsyncClient")
 
 
 def _unknown(command: object) -> TypeError:
@@ -276,17 +296,17 @@ class Runner:
     What a resource needs of `Client`: its settings, and a way to run or stream a flow.
     """
 
-    __slots__ = ("config", "http", "learned")
+    __slots__ = ("config", "learned", "pool")
 
-    def __init__(self, config: Config, http: httpx.Client, learned: dict[str, str]) -> None:
+    def __init__(self, config: Config, pool: Pool[httpx.Client], learned: dict[str, str]) -> None:
         self.config = config
-        self.http = http
+        self.pool = pool
         #: What the client learned about each model (see `_structured`): per client.
         self.learned = learned
 
     def run(self, flow: Flow[T]) -> T:
         """Run `flow` to its end and return its result."""
-        driver = drive(self.http, flow)
+        driver = drive(self.pool.get(), flow)
         try:
             for item in driver:
                 if type(item) is Done:
@@ -297,7 +317,7 @@ class Runner:
 
     def stream(self, flow: Flow[Any]) -> Items:
         """The driver of `flow`, not started: a stream pulls from it."""
-        return drive(self.http, flow)
+        return drive(self.pool.get(), flow)
 
 
 class AsyncRunner:
@@ -305,17 +325,19 @@ class AsyncRunner:
     What a resource needs of `AsyncClient`: as `Runner`, awaited.
     """
 
-    __slots__ = ("config", "http", "learned")
+    __slots__ = ("config", "learned", "pool")
 
-    def __init__(self, config: Config, http: httpx.AsyncClient, learned: dict[str, str]) -> None:
+    def __init__(
+        self, config: Config, pool: Pool[httpx.AsyncClient], learned: dict[str, str]
+    ) -> None:
         self.config = config
-        self.http = http
+        self.pool = pool
         #: What the client learned about each model (see `_structured`): per client.
         self.learned = learned
 
     async def run(self, flow: Flow[T]) -> T:
         """Run `flow` to its end and return its result."""
-        driver = adrive(self.http, flow)
+        driver = adrive(self.pool.get(), flow)
         try:
             async for item in driver:
                 if type(item) is Done:
@@ -326,4 +348,4 @@ class AsyncRunner:
 
     def stream(self, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
         """The driver of `flow`, not started: a stream pulls from it."""
-        return adrive(self.http, flow)
+        return adrive(self.pool.get(), flow)

@@ -16,6 +16,7 @@ AmigoChatError
 │   ├── MaxStepsExceededError               the tool runner hit `max_steps`
 │   └── ToolExecutionError                  a tool raised, with `tool_errors="raise"`
 ├── MissingExtraError                       also an ImportError; an optional extra is missing
+├── ClientClosedError                       also a RuntimeError; a call after `close()`
 └── APIError
     ├── APIConnectionError
     │   └── APITimeoutError
@@ -72,6 +73,7 @@ __all__ = [
     "AmigoChatError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "CloudflareBlockedError",
     "ConflictError",
     "ContentFilterFinishReasonError",
@@ -178,6 +180,10 @@ class MissingExtraError(AmigoChatError, ImportError):
     A feature needs an optional extra that is not installed; the message names the `pip
     install` that brings it. Also an `ImportError`, as the missing import it stands for.
     """
+
+
+class ClientClosedError(AmigoChatError, RuntimeError):
+    """A call on a client after its `close()` (or the end of its `with` block)."""
 
 
 class APIError(AmigoChatError):

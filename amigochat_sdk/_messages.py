@@ -37,6 +37,23 @@ _SECRETS = (
     (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), "sk-[REDACTED]"),
     (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), "[REDACTED]"),
     (re.compile(r"\b(api[_-]?key|access[_-]?token)=[^&\s\"']+", re.I), r"\1=[REDACTED]"),
+    # Credential headers as httpcore logs them (`(b'cookie', b'...')`) or a dict shows them.
+    (
+        re.compile(
+            r"(b?['\"](?:set-cookie|cookie|(?:proxy-)?authorization)['\"]\s*[:,]\s*b?)(['\"])"
+            r"(?:(?!\2).)*",
+            re.I,
+        ),
+        r"\1\2[REDACTED]",
+    ),
+    # ... and as header lines (`Cookie: a=b`), to the end of the line.
+    (
+        re.compile(
+            r"\b((?:set-)?cookie|(?:proxy-)?authorization)(\s*:[ \t]*)(?![ \t]|bearer\s)[^\r\n]+",
+            re.I,
+        ),
+        r"\1\2[REDACTED]",
+    ),
 )
 _QUOTA = re.compile(r"balance\s+is\s+not\s+enough|wait\s+until\s+12(:00)?\s*UTC", re.I)
 # `[^<>]` stops a scan at the next tag, and an unclosed script or comment swallows the rest

@@ -41,6 +41,7 @@ __all__ = [
     "RetryPolicy",
     "backoff_delay",
     "decide_after_exception",
+    "decide_after_hook",
     "decide_after_status",
     "fits_deadline",
     "parse_retry_after",
@@ -204,6 +205,20 @@ def decide_after_status(
         return RetryDecision(True, wait, f"{status}, Retry-After {wait:g}s, {attempt}")
     delay = backoff_delay(policy, retries_done, rng)
     return RetryDecision(True, delay, f"{status}, backoff {delay:.2f}s, {attempt}")
+
+
+def decide_after_hook(
+    policy: RetryPolicy, retries_done: int, delay: float | None, rng: random.Random
+) -> RetryDecision:
+    """
+    Decide whether to grant the retry a hook asked for (`_hooks.Retry`): within
+    `max_retries`, after the hook's `delay` or else the usual backoff.
+    """
+    if retries_done >= policy.max_retries:
+        return RetryDecision(False, 0.0, f"a hook asked, retries exhausted ({retries_done})")
+    wait = backoff_delay(policy, retries_done, rng) if delay is None else max(delay, 0.0)
+    attempt = f"retry {retries_done + 1}/{policy.max_retries}"
+    return RetryDecision(True, wait, f"a hook asked, wait {wait:.2f}s, {attempt}")
 
 
 def decide_after_exception(

@@ -11,6 +11,7 @@ import pytest
 
 from amigochat_sdk._core import RECEIVE, Config, Flow, Send, Sleep
 from amigochat_sdk._drivers import AsyncRunner, Runner
+from amigochat_sdk._pools import Pool
 from amigochat_sdk._retry import RetryPolicy
 
 from .helpers import BASE_URL, Pieces
@@ -53,9 +54,9 @@ async def _run(flavor: str, body: Pieces, flow: Flow[Any]) -> Any:
     transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
     if flavor == "sync":
         with httpx.Client(transport=transport) as http:
-            return Runner(config, http, {}).run(flow)
+            return Runner(config, Pool(http, None), {}).run(flow)
     async with httpx.AsyncClient(transport=transport) as http:
-        return await AsyncRunner(config, http, {}).run(flow)
+        return await AsyncRunner(config, Pool(http, None), {}).run(flow)
 
 
 async def test_a_run_returns_the_result_and_closes_the_response_and_the_flow(

@@ -646,6 +646,7 @@ def every_kind_of_error() -> list[AmigoChatError]:
         AmigoChatError("plain"),
         exceptions_module.InvalidInputError("The header 'x' in extra_headers holds a line break"),
         exceptions_module.MissingExtraError("the reference server needs the server extra"),
+        exceptions_module.ClientClosedError("This client is closed"),
         APIError("base", request=request, body={"a": 1}),
         APIConnectionError("dropped", request=request),
         APITimeoutError(request=request),
