@@ -85,6 +85,7 @@ if TYPE_CHECKING:
         ResponseInfo as ResponseInfo,
         response_info as response_info,
     )
+    from ._resources.raw import RawResponse as RawResponse
     from ._streaming import (
         AsyncStream as AsyncStream,
         Stream as Stream,
@@ -141,6 +142,7 @@ _LAZY = {
     "PermissionDeniedError": "._exceptions",
     "QuotaExceededError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "RawResponse": "._resources.raw",
     "ResolvedModel": "._catalog",
     "ResponseInfo": "._meta",
     "Retry": "._hooks",

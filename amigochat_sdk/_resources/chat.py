@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
@@ -15,6 +16,7 @@ from .._drivers import AsyncRunner, Runner
 from .._streaming import AsyncStream, Stream
 from ..types import ChatCompletion, ChatCompletionChunk
 from .params import ChatParams, MessageParam, build_call
+from .raw import araw, raw
 from .typed import AsyncTypedCompletions, TypedCompletions
 
 __all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
@@ -35,6 +37,11 @@ class Completions(TypedCompletions):
 
     def __init__(self, runner: Runner) -> None:
         self._runner = runner
+
+    @cached_property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """The same calls, each returning a `RawResponse` (headers, request id, retries)."""
+        return CompletionsWithRawResponse(self)
 
     @overload
     def create(
@@ -90,6 +97,11 @@ class AsyncCompletions(AsyncTypedCompletions):
     def __init__(self, runner: AsyncRunner) -> None:
         self._runner = runner
 
+    @cached_property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """The same calls, each returning a `RawResponse` (headers, request id, retries)."""
+        return AsyncCompletionsWithRawResponse(self)
+
     @overload
     async def create(
         self,
@@ -134,6 +146,22 @@ class AsyncCompletions(AsyncTypedCompletions):
             return await AsyncStream.open(runner.stream(flow))
         completion: ChatCompletion = await runner.run(flow)
         return completion
+
+
+class CompletionsWithRawResponse:
+    """`client.chat.completions.with_raw_response`."""
+
+    def __init__(self, completions: Completions) -> None:
+        self.create = raw(completions.create)
+        self.parse = raw(completions.parse)
+
+
+class AsyncCompletionsWithRawResponse:
+    """`client.chat.completions.with_raw_response` on `AsyncClient`."""
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        self.create = araw(completions.create)
+        self.parse = araw(completions.parse)
 
 
 class Chat:

@@ -19,6 +19,7 @@ from .._image_flow import build_image_call, download_flow, image_flow
 from .._inputs import to_timeout
 from .._saving import ImageNames
 from ..types import Image, ImagesResponse
+from .raw import araw, raw
 
 __all__ = ["AsyncImages", "ImageParams", "Images"]
 
@@ -74,6 +75,8 @@ class Images:
 
     def __init__(self, runner: Runner) -> None:
         self._runner = runner
+        #: `generate`, returning a `RawResponse` (headers, request id, retries).
+        self.with_raw_response = ImagesWithRawResponse(self)
 
     def generate(self, prompt: str, **params: Unpack[ImageParams]) -> ImagesResponse:
         """
@@ -106,6 +109,8 @@ class AsyncImages:
 
     def __init__(self, runner: AsyncRunner) -> None:
         self._runner = runner
+        #: `generate`, returning a `RawResponse` (headers, request id, retries).
+        self.with_raw_response = AsyncImagesWithRawResponse(self)
 
     async def generate(self, prompt: str, **params: Unpack[ImageParams]) -> ImagesResponse:
         """
@@ -133,3 +138,17 @@ class AsyncImages:
             await anyio.to_thread.run_sync(names.write, await self.fetch(image))
             for image in _images(images)
         ]
+
+
+class ImagesWithRawResponse:
+    """`client.images.with_raw_response`."""
+
+    def __init__(self, images: Images) -> None:
+        self.generate = raw(images.generate)
+
+
+class AsyncImagesWithRawResponse:
+    """`client.images.with_raw_response` on `AsyncClient`."""
+
+    def __init__(self, images: AsyncImages) -> None:
+        self.generate = araw(images.generate)
