@@ -72,3 +72,4 @@ def setup_logging() -> None:
         logger = logging.getLogger(name)
         logger.setLevel(level)
         logger.addHandler(handler)
+        logger.propagate = False  # printed once, not again by the application's root handler

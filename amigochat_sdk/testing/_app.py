@@ -150,7 +150,14 @@ class ReferenceApp:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         path = request.url.path
         self.requests.append(
-            RecordedRequest(request.method, path, headers, body, request.url.query)
+            RecordedRequest(
+                request.method,
+                path,
+                headers,
+                body,
+                request.url.query,
+                peer=(request.client.host, request.client.port) if request.client else None,
+            )
         )
         number = next(self._numbers)
         spec = request.headers.get("x-amigochat-fault")

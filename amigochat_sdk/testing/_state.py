@@ -76,6 +76,8 @@ class RecordedRequest:
     body: bytes
     query: str = ""
     received_at: float = field(default_factory=time.time)
+    #: The client's address and port: which connection the request came on.
+    peer: tuple[str, int] | None = None
 
     @property
     def json(self) -> Any:
