@@ -130,6 +130,16 @@ class Terminal:
     def send(self, text: str) -> None:
         os.write(self.master, text.encode())
 
+    def interrupt_at_prompt(self) -> None:
+        """
+        Ctrl-C at a prompt just shown, as a person presses it: not within the microseconds
+        between readline printing the prompt and waiting for a key. CPython's readline loop
+        sees a SIGINT that lands in that gap only at the next key (it checks signals when its
+        `select` is interrupted, and this one came before it), which no person can hit.
+        """
+        time.sleep(0.3)
+        self.send("\x03")
+
     def wait(self, timeout: float = 10.0) -> int:
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < deadline:

@@ -294,7 +294,7 @@ def test_interactive_ctrl_c_stops_the_reply_and_keeps_the_conversation(
         terminal.expect(REPLY.format("Again", 3))
         terminal.expect("> ")
         assert terminal.proc.poll() is None  # still chatting
-        terminal.send("\x03")  # Ctrl-C at an empty prompt leaves
+        terminal.interrupt_at_prompt()  # Ctrl-C at an empty prompt leaves
         assert terminal.wait() == 0
     finally:
         terminal.close()
