@@ -232,9 +232,7 @@ async def test_async_hooks_are_awaited_on_the_async_client() -> None:
     calls: list[int] = []
 
     class Async(Hook):
-        async def after_response(
-            self, response: httpx.Response, attempt: Attempt
-        ) -> Retry | None:
+        async def after_response(self, response: httpx.Response, attempt: Attempt) -> Retry | None:
             calls.append(response.status_code)
             return None
 
@@ -245,9 +243,7 @@ async def test_async_hooks_are_awaited_on_the_async_client() -> None:
 
 def test_an_async_hook_on_the_sync_client_is_refused_clearly() -> None:
     class Async(Hook):
-        async def before_request(
-            self, request: httpx.Request, attempt: Attempt
-        ) -> None:
+        async def before_request(self, request: httpx.Request, attempt: Attempt) -> None:
             return None
 
     client = sync_client(server([]), hooks=[Async()])

@@ -1,0 +1,1 @@
+"""Tests of the OpenTelemetry instrumentor, `amigochat_sdk.otel`."""
