@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from subprocesses import restore_sigint
+from tests.subprocesses import restore_sigint
 
 #: `python -m amigochat_sdk` and the installed console script: the two ways in.
 MODULE = [sys.executable, "-m", "amigochat_sdk"]

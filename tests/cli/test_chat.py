@@ -16,8 +16,7 @@ import pytest
 
 from amigochat_sdk._cli import main
 from amigochat_sdk.testing import ReferenceServer, serve
-
-from .helpers import REPLY, SCRIPT, Terminal, assert_clean_error, run, spawn
+from tests.cli.helpers import REPLY, SCRIPT, Terminal, assert_clean_error, run, spawn
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,7 @@ import pytest
 from amigochat_sdk._core import RECEIVE, Config, Flow, Send, Sleep
 from amigochat_sdk._drivers import AsyncRunner, Runner
 from amigochat_sdk._retry import RetryPolicy
-
-from .helpers import BASE_URL, Pieces
+from tests.client.helpers import BASE_URL, Pieces
 
 pytestmark = pytest.mark.anyio
 

@@ -18,8 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from amigochat_sdk import AmigoChatError
 from amigochat_sdk._sse import EventTooLargeError, SSEDecoder
 from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk
-
-from .helpers import Api, chunk_data, completion_data, response
+from tests.client.helpers import Api, chunk_data, completion_data, response
 
 LIMIT = 256  # max_event_size, so that an oversized event is cheap to make
 FLAVORS = ("sync", "asyncio", "trio")

@@ -19,8 +19,7 @@ from amigochat_sdk import (
     StreamServerError,
 )
 from amigochat_sdk.types import ChatCompletionChunk
-
-from .helpers import (
+from tests.client.helpers import (
     DONE,
     MESSAGES,
     Api,

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from traffic import RecordedResponse, cassette_files, load
 
 from amigochat_sdk import (
     APIStatusError,
@@ -25,8 +24,8 @@ from amigochat_sdk import (
     RateLimitError,
 )
 from amigochat_sdk.types import ChatCompletion
-
-from .helpers import Api, Pieces
+from tests.client.helpers import Api, Pieces
+from tests.traffic import RecordedResponse, cassette_files, load
 
 pytestmark = pytest.mark.anyio
 

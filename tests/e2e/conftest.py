@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from amigochat_sdk.testing import ReferenceServer
-
-from .helpers import FLAVORS, Api
+from tests.e2e.helpers import FLAVORS, Api
 
 MakeApi = Callable[..., Api]
 

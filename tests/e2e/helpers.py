@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from client.helpers import StreamHandle as BaseStreamHandle
 
 from amigochat_sdk import AsyncClient, AsyncStream, Client, Stream
 from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk, Image, ImagesResponse
+from tests.client.helpers import StreamHandle as BaseStreamHandle
 
 FLAVORS = ("sync", "asyncio", "trio")
 MODEL = "gpt-4o-mini"

@@ -26,8 +26,7 @@ import pytest
 
 from amigochat_sdk import AsyncClient
 from amigochat_sdk.testing import ReferenceServer
-
-from .helpers import MODEL, reply_to, user
+from tests.e2e.helpers import MODEL, reply_to, user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

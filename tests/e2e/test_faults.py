@@ -31,9 +31,8 @@ from amigochat_sdk import (
 )
 from amigochat_sdk.testing import UPSTREAM_MESSAGE, ReferenceServer
 from amigochat_sdk.testing._wire import INVALID_UTF8
-
-from .conftest import MakeApi
-from .helpers import PIECE, Api, distinct, reply_to, text_of_events
+from tests.e2e.conftest import MakeApi
+from tests.e2e.helpers import PIECE, Api, distinct, reply_to, text_of_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

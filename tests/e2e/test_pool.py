@@ -24,9 +24,8 @@ from amigochat_sdk import (
     StreamServerError,
 )
 from amigochat_sdk.testing import ReferenceServer
-
-from .conftest import MakeApi
-from .helpers import Api, reply_to
+from tests.e2e.conftest import MakeApi
+from tests.e2e.helpers import Api, reply_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

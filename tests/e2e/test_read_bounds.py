@@ -24,9 +24,8 @@ from amigochat_sdk import (
     StreamDecodeError,
     StreamInterruptedError,
 )
-
-from .helpers import Api
-from .hostile import Action, HostileServer, http_response
+from tests.e2e.helpers import Api
+from tests.e2e.hostile import Action, HostileServer, http_response
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

@@ -26,9 +26,8 @@ from amigochat_sdk.types import (
     ToolCallDoneEvent,
     ToolResultEvent,
 )
-
-from .helpers import MODEL, Api, user
-from .typed import parse, run_tools, run_tools_stream
+from tests.e2e.helpers import MODEL, Api, user
+from tests.e2e.typed import parse, run_tools, run_tools_stream
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
