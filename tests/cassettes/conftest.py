@@ -23,16 +23,7 @@ from tests.cassettes.recording import (
     cassette_dir,
     make_vcr,
 )
-from tests.e2e.helpers import FLAVORS, Api
-
-
-@pytest.fixture(params=FLAVORS)
-def flavor(request: pytest.FixtureRequest) -> str:
-    """
-    `sync` drives `Client`; `asyncio` and `trio` drive `AsyncClient` on that backend.
-    """
-    name: str = request.param
-    return name
+from tests.e2e.helpers import Api
 
 
 @pytest.fixture

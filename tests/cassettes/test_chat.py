@@ -9,7 +9,8 @@ import pytest
 
 from tests.cassettes import checks
 from tests.cassettes.conftest import OpenCassette, live_too
-from tests.e2e.helpers import reply_to, user
+from tests.e2e.helpers import reply_to
+from tests.flavors import user
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,8 @@ from amigochat_sdk import AuthenticationError, BadRequestError, NotFoundError
 from tests.cassettes import checks
 from tests.cassettes.conftest import OpenCassette
 from tests.cassettes.recording import SERVER_KEY, WRONG_KEY
-from tests.e2e.helpers import reply_to, user
+from tests.e2e.helpers import reply_to
+from tests.flavors import user
 
 pytestmark = pytest.mark.anyio
 

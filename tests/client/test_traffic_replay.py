@@ -33,7 +33,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FILES = [path.name for path in cassette_files()]
 
 
-# `flavor`, `anyio_backend` and the recorded `sleeps` come from this folder's conftest.
+# `flavor` comes from tests/conftest.py; `anyio_backend` and the recorded `sleeps` from this folder's.
 
 
 def kind_of(recorded: RecordedResponse) -> str:

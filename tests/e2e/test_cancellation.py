@@ -26,7 +26,8 @@ import pytest
 
 from amigochat_sdk import AsyncClient
 from amigochat_sdk.testing import ReferenceServer
-from tests.e2e.helpers import MODEL, reply_to, user
+from tests.e2e.helpers import reply_to
+from tests.flavors import MODEL, user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

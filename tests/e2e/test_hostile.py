@@ -34,8 +34,9 @@ from amigochat_sdk import (
     StreamServerError,
 )
 from amigochat_sdk.types import Image
-from tests.e2e.helpers import Api, user
+from tests.e2e.helpers import Api
 from tests.e2e.hostile import Action, HostileServer, http_response
+from tests.flavors import user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

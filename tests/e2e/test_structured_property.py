@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from amigochat_sdk import Client
 from amigochat_sdk.testing import ReferenceServer
-from tests.e2e.helpers import MODEL, user
+from tests.flavors import MODEL, user
 from tests.generated_models import models
 
 pytestmark = pytest.mark.e2e
