@@ -16,14 +16,20 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from amigochat_sdk import AsyncClient, AsyncStream, Client, Stream
-from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk, Image, ImagesResponse
+from amigochat_sdk.types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessageParam,
+    Image,
+    ImagesResponse,
+)
 
 #: `sync` drives `Client`; `asyncio` and `trio` drive `AsyncClient` on that backend.
 FLAVORS = ("sync", "asyncio", "trio")
 MODEL = "gpt-4o-mini"
 
 
-def user(text: str = "Hello") -> list[dict[str, str]]:
+def user(text: str = "Hello") -> list[ChatCompletionMessageParam]:
     """A conversation of one user message."""
     return [{"role": "user", "content": text}]
 
@@ -135,7 +141,9 @@ class FlavorApi(Generic[HandleT]):
             return self.client.images.fetch(image)
         return await self.client.images.fetch(image)
 
-    async def save(self, images: ImagesResponse | Image | list[Image], path: Path) -> list[Path]:
+    async def save(
+        self, images: ImagesResponse | Image | list[Image], path: str | Path
+    ) -> list[Path]:
         if isinstance(self.client, Client):
             return self.client.images.save(images, path)
         return await self.client.images.save(images, path)

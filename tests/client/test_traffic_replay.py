@@ -33,7 +33,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FILES = [path.name for path in cassette_files()]
 
 
-# `flavor` comes from tests/conftest.py; `anyio_backend` and the recorded `sleeps` from this folder's.
+# `flavor` comes from tests/conftest.py; `anyio_backend` and the recorded `sleeps` from here.
 
 
 def kind_of(recorded: RecordedResponse) -> str:
