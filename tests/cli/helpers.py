@@ -139,5 +139,7 @@ class Terminal:
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+        # Leaving `Popen` closes the pipe it made (`stdout` with `stderr_only`) and reaps it.
+        with self.proc:
+            pass
         os.close(self.master)

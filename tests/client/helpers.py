@@ -1,11 +1,10 @@
 """
-A client on `httpx.MockTransport` and one face for both clients, so each scenario is written once.
+A client on `httpx.MockTransport`, so each scenario is written once for both clients.
 
-`Api(flavor, handler)` builds a `Client` (flavor `sync`) or an `AsyncClient` (`asyncio`,
-`trio`) whose transport calls `handler` and records every request and response. Its methods
-are coroutines either way; for the sync client they simply call the blocking method, which never
-waits on anything with a mock transport. Bodies are `Pieces`: exact byte pieces, so a test decides
-where each network read ends.
+`Api(flavor, handler)` is a `tests.flavors.FlavorApi` whose transport calls `handler` and
+records every request and response; for the sync client its coroutines simply call the blocking
+method, which never waits on anything with a mock transport. Bodies are `Pieces`: exact byte
+pieces, so a test decides where each network read ends.
 """
 
 from __future__ import annotations
@@ -47,15 +46,32 @@ class Pieces(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         yield from self._next()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for piece in self._next():
-            yield piece
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # Not an async generator: trio warns about every one collected before its end, and a
+        # test stops reading early on purpose.
+        return _AsyncPieces(self._next())
 
     def close(self) -> None:
         self.closed = True
 
     async def aclose(self) -> None:
         self.closed = True
+
+
+class _AsyncPieces:
+    """`Pieces` read by the async client: its sync iterator, awaited."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self.pieces = pieces
+
+    def __aiter__(self) -> _AsyncPieces:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return next(self.pieces)
+        except StopIteration:
+            raise StopAsyncIteration from None
 
 
 def response(
