@@ -1,5 +1,6 @@
 """
-Fixtures for the whole suite: a clean environment, and both async backends.
+Fixtures for the whole suite: a clean environment, both async backends, and the client
+flavors.
 """
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ from __future__ import annotations
 import os
 
 import pytest
+
+from tests.flavors import FLAVORS
 
 
 @pytest.fixture(autouse=True)
@@ -27,3 +30,13 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     """
     backend: str = request.param
     return backend
+
+
+@pytest.fixture(params=FLAVORS)
+def flavor(request: pytest.FixtureRequest) -> str:
+    """
+    `sync` drives `Client`; `asyncio` and `trio` drive `AsyncClient` on that backend. A folder
+    whose tests take `flavor` overrides `anyio_backend` to follow it.
+    """
+    name: str = request.param
+    return name

@@ -18,6 +18,9 @@ from benchmarks._traffic import stream_pieces
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNKS, REQUESTS, STREAMS, PER_STREAM = 300, 20, 10, 20
+#: The report's targets: the server's headroom, streaming sync and async, request overhead,
+#: concurrency rate, peak and added memory, import time.
+TARGETS = 8
 
 
 def test_count_events_is_right_however_the_stream_is_split() -> None:
@@ -59,4 +62,12 @@ def test_every_case_receives_everything(tmp_path: Path) -> None:
             assert samples[0]["value"] > 0, case
         else:
             assert samples[0]["count"] == expected[group], case
-    assert {check["status"] for check in results["checks"]} <= {"PASS", "FAIL"}
+    # Whether a target is met depends on this machine's speed, which a test does not judge; what
+    # it can hold the report to is that every target was measured (no SKIP) and that each
+    # verdict is the one its own value and limit give: "server ..." and "<=" targets are maxima.
+    checks = results["checks"]
+    assert len(checks) == TARGETS, [check["name"] for check in checks]
+    for check in checks:
+        at_most = check["name"].startswith("server ") or "<=" in check["name"]
+        met = check["value"] <= check["limit"] if at_most else check["value"] >= check["limit"]
+        assert check["status"] == ("PASS" if met else "FAIL"), check

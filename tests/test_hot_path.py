@@ -113,15 +113,14 @@ INSTRUCTION_CHUNKS = 2_000
 # the stream: its C function `consume_iterator` holds every `Stream.__next__` and nothing else.
 _SCRIPT = """
 import collections, sys
-sys.path.insert(0, sys.argv[1])
-from test_hot_path import _client
+from tests.test_hot_path import _client
 seen = []
-with _client(int(sys.argv[2])) as client:
+with _client(int(sys.argv[1])) as client:
     stream = client.chat.completions.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True
     )
     collections.deque(map(lambda c: seen.append(c.choices[0].delta.content), stream), maxlen=0)
-assert len(seen) == int(sys.argv[2])
+assert len(seen) == int(sys.argv[1])
 """
 
 
@@ -131,9 +130,11 @@ def instructions_per_chunk(out: Path, chunks: int = INSTRUCTION_CHUNKS) -> float
     assert valgrind is not None
     command = [valgrind, "--tool=callgrind", "--collect-atstart=no"]
     command += ["--toggle-collect=consume_iterator", f"--callgrind-out-file={out}"]
-    command += [sys.executable, "-c", _SCRIPT, str(Path(__file__).parent), str(chunks)]
+    command += [sys.executable, "-c", _SCRIPT, str(chunks)]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
+    # `-c` puts the working directory first on `sys.path`: from the root, `tests` imports.
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(command, check=True, capture_output=True, timeout=600, env=env, cwd=root)
     totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
     assert totals is not None, "callgrind wrote no totals"
     return int(totals.group(1)) / chunks

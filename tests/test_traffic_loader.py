@@ -13,9 +13,10 @@ import re
 from pathlib import Path
 
 import pytest
-import traffic
 import yaml
-from traffic import RecordedResponse, cassette_files, load, load_all, load_file, traffic_dir
+
+from tests import traffic
+from tests.traffic import RecordedResponse, cassette_files, load, load_all, load_file, traffic_dir
 
 REPO = Path(__file__).resolve().parents[1]
 FRAMING = {"content-encoding", "content-length", "transfer-encoding"}

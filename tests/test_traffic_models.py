@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from traffic import RecordedResponse, load, load_all
 
 from amigochat_sdk._sse import ServerSentEvent, SSEDecoder
 from amigochat_sdk.types import (
@@ -24,6 +23,7 @@ from amigochat_sdk.types import (
     OpenAIErrorBody,
     StreamErrorEvent,
 )
+from tests.traffic import RecordedResponse, load, load_all
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ALL = load_all()

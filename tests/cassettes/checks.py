@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -29,7 +30,7 @@ def is_uuid4(value: object) -> bool:
 def chat_body(
     request: httpx.Request,
     *,
-    messages: list[dict[str, Any]],
+    messages: Sequence[Mapping[str, object]],
     stream: bool,
     model: str = "gpt-4o-mini",
     persona: str | None = "amigo",
@@ -40,7 +41,13 @@ def chat_body(
     """
     body = json.loads(request.content)
     assert is_uuid4(body.pop("chatId"))
-    expected = {"messages": messages, "model": model, "stream": stream, **SEED_DEFAULTS, **extra}
+    expected = {
+        "messages": list(messages),
+        "model": model,
+        "stream": stream,
+        **SEED_DEFAULTS,
+        **extra,
+    }
     if persona is not None:
         expected["personaId"] = persona
     assert body == expected

@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 import vcr.cassette
-from e2e.helpers import FLAVORS, Api
 
 from amigochat_sdk.testing import serve
-
-from .recording import (
+from tests.cassettes.recording import (
     LIVE_API_KEY,
     LIVE_BASE_URL,
     PLACEHOLDER_URL,
@@ -25,15 +23,7 @@ from .recording import (
     cassette_dir,
     make_vcr,
 )
-
-
-@pytest.fixture(params=FLAVORS)
-def flavor(request: pytest.FixtureRequest) -> str:
-    """
-    `sync` drives `Client`; `asyncio` and `trio` drive `AsyncClient` on that backend.
-    """
-    name: str = request.param
-    return name
+from tests.e2e.helpers import Api
 
 
 @pytest.fixture

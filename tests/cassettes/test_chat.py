@@ -6,10 +6,11 @@ requests the clients send for them.
 from __future__ import annotations
 
 import pytest
-from e2e.helpers import reply_to, user
 
-from . import checks
-from .conftest import OpenCassette, live_too
+from tests.cassettes import checks
+from tests.cassettes.conftest import OpenCassette, live_too
+from tests.e2e.helpers import reply_to
+from tests.flavors import user
 
 pytestmark = pytest.mark.anyio
 

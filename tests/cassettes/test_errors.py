@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from e2e.helpers import reply_to, user
 
 from amigochat_sdk import AuthenticationError, BadRequestError, NotFoundError
-
-from . import checks
-from .conftest import OpenCassette
-from .recording import SERVER_KEY, WRONG_KEY
+from tests.cassettes import checks
+from tests.cassettes.conftest import OpenCassette
+from tests.cassettes.recording import SERVER_KEY, WRONG_KEY
+from tests.e2e.helpers import reply_to
+from tests.flavors import user
 
 pytestmark = pytest.mark.anyio
 

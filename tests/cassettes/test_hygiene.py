@@ -12,7 +12,7 @@ import pytest
 import yaml
 from vcr.request import Request as VcrRequest
 
-from .recording import (
+from tests.cassettes.recording import (
     API_KEY,
     HERE,
     LIVE_API_KEY,

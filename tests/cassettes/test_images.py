@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from amigochat_sdk.testing._images import image_id, render_png
-
-from . import checks
-from .conftest import OpenCassette, live_too
+from tests.cassettes import checks
+from tests.cassettes.conftest import OpenCassette, live_too
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from subprocesses import restore_sigint
+from tests.subprocesses import restore_sigint
 
 #: `python -m amigochat_sdk` and the installed console script: the two ways in.
 MODULE = [sys.executable, "-m", "amigochat_sdk"]
@@ -149,5 +149,7 @@ class Terminal:
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+        # Leaving `Popen` closes the pipe it made (`stdout` with `stderr_only`) and reaps it.
+        with self.proc:
+            pass
         os.close(self.master)

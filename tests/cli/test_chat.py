@@ -16,8 +16,7 @@ import pytest
 
 from amigochat_sdk._cli import main
 from amigochat_sdk.testing import ReferenceServer, serve
-
-from .helpers import REPLY, SCRIPT, Terminal, assert_clean_error, run, spawn
+from tests.cli.helpers import REPLY, SCRIPT, Terminal, assert_clean_error, run, spawn
 
 pytestmark = pytest.mark.e2e
 
@@ -221,15 +220,16 @@ def test_ctrl_c_mid_stream_exits_130(amigochat_server: ReferenceServer) -> None:
 
 def test_broken_pipe_exits_quietly(amigochat_server: ReferenceServer) -> None:
     amigochat_server.faults.push("stall-after=3:0.5")
-    proc = spawn("--base-url", amigochat_server.url, "chat", "--json", "Hello there")
-    try:
-        assert proc.stdout is not None and proc.stderr is not None
-        proc.stdout.readline()  # `| head -1`
-        proc.stdout.close()
-        proc.wait(timeout=20)
-        err = proc.stderr.read()
-    finally:
-        proc.kill()
+    # `with` closes stderr as well, which `kill` alone leaves open.
+    with spawn("--base-url", amigochat_server.url, "chat", "--json", "Hello there") as proc:
+        try:
+            assert proc.stdout is not None and proc.stderr is not None
+            proc.stdout.readline()  # `| head -1`
+            proc.stdout.close()
+            proc.wait(timeout=20)
+            err = proc.stderr.read()
+        finally:
+            proc.kill()
     assert err == b""
     assert proc.returncode == 141
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from amigochat_sdk.testing import ReferenceServer
-
-from .helpers import assert_clean_error, run
+from tests.cli.helpers import assert_clean_error, run
 
 pytestmark = pytest.mark.e2e
 

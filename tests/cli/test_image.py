@@ -11,8 +11,7 @@ import pytest
 
 from amigochat_sdk._cli import _client, _parser, _Progress, main
 from amigochat_sdk.testing import ReferenceServer
-
-from .helpers import SCRIPT, Terminal, assert_clean_error, run
+from tests.cli.helpers import SCRIPT, Terminal, assert_clean_error, run
 
 pytestmark = pytest.mark.e2e
 

@@ -9,9 +9,9 @@ import signal
 import subprocess
 
 import pytest
-from subprocesses import restore_sigint
 
-from .helpers import MODULE, REPLY, SCRIPT, env, run
+from tests.cli.helpers import MODULE, REPLY, SCRIPT, env, run
+from tests.subprocesses import restore_sigint
 
 pytestmark = pytest.mark.e2e
 

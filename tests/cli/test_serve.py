@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from amigochat_sdk.testing import serve
-
-from .helpers import MODULE, SCRIPT, assert_clean_error, env, run, spawn
+from tests.cli.helpers import MODULE, SCRIPT, assert_clean_error, env, run, spawn
 
 pytestmark = pytest.mark.e2e
 

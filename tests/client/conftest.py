@@ -8,15 +8,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(params=["sync", "asyncio", "trio"])
-def flavor(request: pytest.FixtureRequest) -> str:
-    """
-    `sync` drives `Client`; `asyncio` and `trio` drive `AsyncClient` on that backend.
-    """
-    name: str = request.param
-    return name
-
-
 @pytest.fixture
 def anyio_backend(flavor: str) -> str:
     # The sync client runs inside the test's event loop too; it never awaits, so asyncio will do.

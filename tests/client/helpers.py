@@ -1,28 +1,24 @@
 """
-A client on `httpx.MockTransport` and one face for both clients, so each scenario is written once.
+A client on `httpx.MockTransport`, so each scenario is written once for both clients.
 
-`Api(flavor, handler)` builds a `Client` (flavor `sync`) or an `AsyncClient` (`asyncio`,
-`trio`) whose transport calls `handler` and records every request and response. Its methods
-are coroutines either way; for the sync client they simply call the blocking method, which never
-waits on anything with a mock transport. Bodies are `Pieces`: exact byte pieces, so a test decides
-where each network read ends.
+`Api(flavor, handler)` is a `tests.flavors.FlavorApi` whose transport calls `handler` and
+records every request and response; for the sync client its coroutines simply call the blocking
+method, which never waits on anything with a mock transport. Bodies are `Pieces`: exact byte
+pieces, so a test decides where each network read ends.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 
-from amigochat_sdk import AsyncClient, AsyncStream, Client, Stream
-from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk, Image, ImagesResponse
+from tests.flavors import FlavorApi, StreamHandle, user
 
 BASE_URL = "http://test/v1"
-MESSAGES = [{"role": "user", "content": "Hello"}]
+MESSAGES = user()
 SSE = {"content-type": "text/event-stream"}
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -50,15 +46,32 @@ class Pieces(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         yield from self._next()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for piece in self._next():
-            yield piece
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # Not an async generator: trio warns about every one collected before its end, and a
+        # test stops reading early on purpose.
+        return _AsyncPieces(self._next())
 
     def close(self) -> None:
         self.closed = True
 
     async def aclose(self) -> None:
         self.closed = True
+
+
+class _AsyncPieces:
+    """`Pieces` read by the async client: its sync iterator, awaited."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self.pieces = pieces
+
+    def __aiter__(self) -> _AsyncPieces:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return next(self.pieces)
+        except StopIteration:
+            raise StopAsyncIteration from None
 
 
 def response(
@@ -166,81 +179,23 @@ class Recorder:
         return json.loads(self.requests[index].content)
 
 
-class StreamHandle:
-    """`Stream` or `AsyncStream`, behind one set of coroutines."""
-
-    def __init__(self, stream: Stream[ChatCompletionChunk] | AsyncStream[ChatCompletionChunk]):
-        self.stream = stream
-
-    @property
-    def response(self) -> httpx.Response:
-        return self.stream.response
-
-    async def next(self) -> ChatCompletionChunk | None:
-        """The next chunk, or `None` at the end."""
-        if isinstance(self.stream, Stream):
-            return next(self.stream, None)
-        try:
-            return await self.stream.__anext__()
-        except StopAsyncIteration:
-            return None
-
-    async def all(self) -> list[ChatCompletionChunk]:
-        if isinstance(self.stream, Stream):
-            return list(self.stream)
-        return [item async for item in self.stream]
-
-    async def text(self) -> list[str]:
-        if isinstance(self.stream, Stream):
-            return list(self.stream.text())
-        return [item async for item in self.stream.text()]
-
-    async def final(self) -> ChatCompletion:
-        if isinstance(self.stream, Stream):
-            return self.stream.get_final_completion()
-        return await self.stream.get_final_completion()
-
-    async def close(self) -> None:
-        if isinstance(self.stream, Stream):
-            self.stream.close()
-        else:
-            await self.stream.aclose()
-
-    async def __aenter__(self) -> StreamHandle:
-        """`with stream:` or `async with stream:`."""
-        if isinstance(self.stream, Stream):
-            assert self.stream.__enter__() is self.stream
-        else:
-            assert await self.stream.__aenter__() is self.stream
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if isinstance(self.stream, Stream):
-            self.stream.__exit__(exc_type, exc, tb)
-        else:
-            await self.stream.__aexit__(exc_type, exc, tb)
-
-
-class Api:
+class Api(FlavorApi[StreamHandle]):
     """
     One client of the flavor under test, on a mock transport calling `handler`.
     """
 
+    handle = StreamHandle
+
     def __init__(self, flavor: str, handler: Handler, **options: Any) -> None:
-        self.flavor = flavor
         self.recorder = Recorder(handler)
         transport = httpx.MockTransport(self.recorder)
         options.setdefault("base_url", BASE_URL)
-        self.client: Client | AsyncClient
+        http: httpx.Client | httpx.AsyncClient
         if flavor == "sync":
-            self.client = Client(http_client=httpx.Client(transport=transport), **options)
+            http = httpx.Client(transport=transport)
         else:
-            self.client = AsyncClient(http_client=httpx.AsyncClient(transport=transport), **options)
+            http = httpx.AsyncClient(transport=transport)
+        super().__init__(flavor, http_client=http, **options)
 
     @property
     def requests(self) -> list[httpx.Request]:
@@ -249,45 +204,3 @@ class Api:
     @property
     def responses(self) -> list[httpx.Response]:
         return self.recorder.responses
-
-    async def create(self, **kwargs: Any) -> ChatCompletion:
-        kwargs.setdefault("model", "gpt-4o-mini")
-        kwargs.setdefault("messages", MESSAGES)
-        assert kwargs.pop("stream", False) is False, "use `stream()` for streams"
-        completion: ChatCompletion
-        if isinstance(self.client, Client):
-            completion = self.client.chat.completions.create(stream=False, **kwargs)
-        else:
-            completion = await self.client.chat.completions.create(stream=False, **kwargs)
-        return completion
-
-    async def stream(self, **kwargs: Any) -> StreamHandle:
-        kwargs.setdefault("model", "gpt-4o-mini")
-        kwargs.setdefault("messages", MESSAGES)
-        if isinstance(self.client, Client):
-            return StreamHandle(self.client.chat.completions.create(stream=True, **kwargs))
-        return StreamHandle(await self.client.chat.completions.create(stream=True, **kwargs))
-
-    async def chunks(self, **kwargs: Any) -> list[ChatCompletionChunk]:
-        return await (await self.stream(**kwargs)).all()
-
-    async def generate(self, prompt: str = "A cat", **kwargs: Any) -> ImagesResponse:
-        if isinstance(self.client, Client):
-            return self.client.images.generate(prompt, **kwargs)
-        return await self.client.images.generate(prompt, **kwargs)
-
-    async def fetch(self, image: Image) -> bytes:
-        if isinstance(self.client, Client):
-            return self.client.images.fetch(image)
-        return await self.client.images.fetch(image)
-
-    async def save(self, images: ImagesResponse | Image | list[Image], path: Path) -> list[Path]:
-        if isinstance(self.client, Client):
-            return self.client.images.save(images, path)
-        return await self.client.images.save(images, path)
-
-    async def close(self) -> None:
-        if isinstance(self.client, Client):
-            self.client.close()
-        else:
-            await self.client.close()

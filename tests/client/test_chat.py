@@ -11,8 +11,7 @@ import httpx
 import pytest
 
 from amigochat_sdk import StreamDecodeError, StreamInterruptedError, StreamServerError
-
-from .helpers import (
+from tests.client.helpers import (
     DONE,
     Api,
     chunk_data,

@@ -26,8 +26,15 @@ from amigochat_sdk import (
     RateLimitError,
     UnprocessableEntityError,
 )
-
-from .helpers import DONE, Api, chunk_event, completion_data, json_response, response, sse_response
+from tests.client.helpers import (
+    DONE,
+    Api,
+    chunk_event,
+    completion_data,
+    json_response,
+    response,
+    sse_response,
+)
 
 pytestmark = pytest.mark.anyio
 

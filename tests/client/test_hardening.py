@@ -26,9 +26,8 @@ from amigochat_sdk import (
     StreamServerError,
 )
 from amigochat_sdk.types import Image
-
-from .helpers import Api, chunk_event, json_response, response, sse_response
-from .test_errors import CLOUDFLARE_PAGE
+from tests.client.helpers import Api, chunk_event, json_response, response, sse_response
+from tests.client.test_errors import CLOUDFLARE_PAGE
 
 pytestmark = pytest.mark.anyio
 

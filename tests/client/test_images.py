@@ -14,8 +14,7 @@ import pytest
 
 from amigochat_sdk import NotFoundError
 from amigochat_sdk.types import Image, ImagesResponse
-
-from .helpers import Api, json_response, response
+from tests.client.helpers import Api, json_response, response
 
 pytestmark = pytest.mark.anyio
 

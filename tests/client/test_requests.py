@@ -21,8 +21,7 @@ from amigochat_sdk import (
     InvalidInputError,
     StreamServerError,
 )
-
-from .helpers import (
+from tests.client.helpers import (
     MESSAGES,
     Api,
     chunk_event,

@@ -6,6 +6,7 @@ leaving a `with` block, an exception, and garbage collection.
 from __future__ import annotations
 
 import gc
+import warnings
 
 import httpx
 import pytest
@@ -19,8 +20,7 @@ from amigochat_sdk import (
     StreamServerError,
 )
 from amigochat_sdk.types import ChatCompletionChunk
-
-from .helpers import (
+from tests.client.helpers import (
     DONE,
     MESSAGES,
     Api,
@@ -31,6 +31,7 @@ from .helpers import (
     json_response,
     sse_response,
 )
+from tests.flavors import DRIVER_LEAVES_THE_BODY_OPEN
 
 pytestmark = pytest.mark.anyio
 
@@ -62,6 +63,7 @@ async def test_closed_after_exhaustion(flavor: str) -> None:
     assert body_of(api).closed
 
 
+@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_break_then_close(flavor: str) -> None:
     api = Api(flavor, long_stream)
     stream = await api.stream()
@@ -76,6 +78,27 @@ async def test_break_then_close(flavor: str) -> None:
     await stream.close()  # and closing twice is harmless
 
 
+@pytest.mark.xfail(
+    raises=AssertionError,
+    strict=True,
+    reason="amigochat_sdk/_drivers.py: adrive never aclose()s the body iterator _body opened",
+)
+@pytest.mark.parametrize("flavor", ["trio"])
+async def test_closing_early_finalizes_the_body(flavor: str) -> None:
+    # Why the tests marked DRIVER_LEAVES_THE_BODY_OPEN carry that mark: the body iterator the
+    # driver opened is collected unfinished when the stream closes, which trio warns about.
+    api = Api(flavor, long_stream)
+    stream = await api.stream()
+    assert await stream.next() is not None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await stream.close()
+        del stream
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_final_completion_after_close_holds_what_arrived(flavor: str) -> None:
     api = Api(flavor, long_stream)
     stream = await api.stream()
@@ -87,6 +110,7 @@ async def test_final_completion_after_close_holds_what_arrived(flavor: str) -> N
     assert final.choices[0].finish_reason is None
 
 
+@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_closed_on_leaving_a_with_block(flavor: str) -> None:
     api = Api(flavor, long_stream)
     async with await api.stream() as stream:
@@ -97,6 +121,7 @@ async def test_closed_on_leaving_a_with_block(flavor: str) -> None:
     assert body_of(api).closed
 
 
+@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_closed_when_the_user_raises_inside_with(flavor: str) -> None:
     api = Api(flavor, long_stream)
     with pytest.raises(KeyError):
@@ -151,6 +176,7 @@ async def test_error_status_on_a_stream_closes_the_response(flavor: str) -> None
     assert api.responses[0].is_closed
 
 
+@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_stream_exposes_headers_and_request_id(flavor: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         reply = long_stream(request)
@@ -188,6 +214,7 @@ def test_sync_stream_is_an_iterator_and_context_manager() -> None:
     assert stream.response.is_closed
 
 
+@DRIVER_LEAVES_THE_BODY_OPEN
 @pytest.mark.parametrize("flavor", ["asyncio", "trio"])
 async def test_async_stream_aclose_and_close(flavor: str) -> None:
     for method in ("aclose", "close"):

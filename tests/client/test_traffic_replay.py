@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from traffic import RecordedResponse, cassette_files, load
 
 from amigochat_sdk import (
     APIStatusError,
@@ -25,8 +24,8 @@ from amigochat_sdk import (
     RateLimitError,
 )
 from amigochat_sdk.types import ChatCompletion
-
-from .helpers import Api, Pieces
+from tests.client.helpers import Api, Pieces
+from tests.traffic import RecordedResponse, cassette_files, load
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +33,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FILES = [path.name for path in cassette_files()]
 
 
-# `flavor`, `anyio_backend` and the recorded `sleeps` come from this folder's conftest.
+# `flavor` comes from tests/conftest.py; `anyio_backend` and the recorded `sleeps` from here.
 
 
 def kind_of(recorded: RecordedResponse) -> str:

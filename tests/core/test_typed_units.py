@@ -13,11 +13,11 @@ import pydantic
 import pytest
 
 from amigochat_sdk import FunctionTool, function_tool, pydantic_function_tool
-from amigochat_sdk._core import RECEIVE, Attempts, Call, Config, Ready, Send
+from amigochat_sdk._core import RECEIVE, Attempts, Call, Config, Ready, RunTools, Send
 from amigochat_sdk._relay import relay
 from amigochat_sdk._retry import RetryPolicy
 from amigochat_sdk._schema import AnswerType, extract_json, strict_schema
-from amigochat_sdk._tools import RunTools, Toolbox, execute, result_text
+from amigochat_sdk._tools import Toolbox, execute, result_text
 
 
 def forecast(city: str, days: int = 3, unit: Literal["C", "F"] = "C") -> str:

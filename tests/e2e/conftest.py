@@ -12,19 +12,9 @@ from typing import Any
 import pytest
 
 from amigochat_sdk.testing import ReferenceServer
-
-from .helpers import FLAVORS, Api
+from tests.e2e.helpers import Api
 
 MakeApi = Callable[..., Api]
-
-
-@pytest.fixture(params=FLAVORS)
-def flavor(request: pytest.FixtureRequest) -> str:
-    """
-    `sync` drives `Client`; `asyncio` and `trio` drive `AsyncClient` on that backend.
-    """
-    name: str = request.param
-    return name
 
 
 @pytest.fixture

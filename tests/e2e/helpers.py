@@ -1,8 +1,7 @@
 """
 One face for `Client` and `AsyncClient` on a real socket, so that each scenario is written once.
 
-`Api(flavor, **options)` builds a `Client` (flavor `sync`) or an `AsyncClient` (`asyncio`,
-`trio`); its methods are coroutines either way (the sync client simply blocks). It keeps every
+`Api(flavor, **options)` is a `tests.flavors.FlavorApi` on the options given. It keeps every
 request the client sent (`sent`, through httpx event hooks, so the headers and body are what
 went on the wire) and the local port of every response's connection (`ports`), and it can look
 into the client's httpcore connection pool. The cassette tests use it too, with vcrpy in the way.
@@ -15,19 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from client.helpers import StreamHandle as BaseStreamHandle
 
-from amigochat_sdk import AsyncClient, AsyncStream, Client, Stream
-from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk, Image, ImagesResponse
+from amigochat_sdk import AsyncStream, Client, Stream
+from amigochat_sdk.types import ChatCompletionChunk
+from tests.flavors import FlavorApi, StreamHandle as BaseStreamHandle
 
-FLAVORS = ("sync", "asyncio", "trio")
-MODEL = "gpt-4o-mini"
 PIECE = 4  # the reference server's characters per content chunk
-
-
-def user(text: str = "Hello") -> list[dict[str, str]]:
-    """A conversation of one user message."""
-    return [{"role": "user", "content": text}]
 
 
 def reply_to(text: str = "Hello", messages: int = 1) -> str:
@@ -81,24 +73,23 @@ def _local_port(response: httpx.Response) -> int | None:
     return None if address is None else int(address[1])
 
 
-class Api:
+class Api(FlavorApi[StreamHandle]):
     """
     A client of one flavor; see the module docstring.
     """
 
+    handle = StreamHandle
+
     def __init__(self, flavor: str, **options: Any) -> None:
-        self.flavor = flavor
+        super().__init__(flavor, **options)
         self.sent: list[httpx.Request] = []
         self.ports: list[int | None] = []
-        self.client: Client | AsyncClient
-        if flavor == "sync":
-            self.client = Client(**options)
+        if isinstance(self.client, Client):
             self.client._http.event_hooks = {
                 "request": [self.sent.append],
                 "response": [lambda r: self.ports.append(_local_port(r))],
             }
         else:
-            self.client = AsyncClient(**options)
 
             async def on_request(request: httpx.Request) -> None:
                 self.sent.append(request)
@@ -127,41 +118,6 @@ class Api:
     def busy(self) -> list[Any]:
         """Connections still serving a response: neither idle in the pool nor closed."""
         return [c for c in self.connections() if not (c.is_idle() or c.is_closed())]
-
-    # ------------------------------------------------------------------ calls
-
-    async def create(self, **kwargs: Any) -> ChatCompletion:
-        kwargs.setdefault("model", MODEL)
-        kwargs.setdefault("messages", user())
-        completion: ChatCompletion
-        if isinstance(self.client, Client):
-            completion = self.client.chat.completions.create(stream=False, **kwargs)
-        else:
-            completion = await self.client.chat.completions.create(stream=False, **kwargs)
-        return completion
-
-    async def stream(self, **kwargs: Any) -> StreamHandle:
-        kwargs.setdefault("model", MODEL)
-        kwargs.setdefault("messages", user())
-        if isinstance(self.client, Client):
-            return StreamHandle(self.client.chat.completions.create(stream=True, **kwargs))
-        return StreamHandle(await self.client.chat.completions.create(stream=True, **kwargs))
-
-    async def generate(self, prompt: str, **kwargs: Any) -> ImagesResponse:
-        if isinstance(self.client, Client):
-            return self.client.images.generate(prompt, **kwargs)
-        return await self.client.images.generate(prompt, **kwargs)
-
-    async def fetch(self, image: Image) -> bytes:
-        if isinstance(self.client, Client):
-            return self.client.images.fetch(image)
-        return await self.client.images.fetch(image)
-
-    async def close(self) -> None:
-        if isinstance(self.client, Client):
-            self.client.close()
-        else:
-            await self.client.aclose()
 
 
 def distinct(values: Sequence[object]) -> bool:

@@ -26,8 +26,8 @@ import pytest
 
 from amigochat_sdk import AsyncClient
 from amigochat_sdk.testing import ReferenceServer
-
-from .helpers import MODEL, reply_to, user
+from tests.e2e.helpers import reply_to
+from tests.flavors import HTTPX_LEAVES_ITS_GENERATORS_OPEN, MODEL, user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -86,6 +86,7 @@ async def raw_stream(http: httpx.AsyncClient, url: str, index: int, delay: float
                     await anyio.sleep(0)
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 @pytest.mark.parametrize("kind", ["sdk", "raw-httpx"])
 async def test_rounds_of_cancelled_streams_leave_the_pool_bounded_and_usable(
     amigochat_server: ReferenceServer, kind: str
@@ -118,6 +119,7 @@ async def test_rounds_of_cancelled_streams_leave_the_pool_bounded_and_usable(
         assert pool_state(http)["busy"] == 0
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_closing_a_stream_inside_a_cancelled_scope_releases_its_connection(
     amigochat_server: ReferenceServer,
 ) -> None:

@@ -31,9 +31,8 @@ from amigochat_sdk import (
 )
 from amigochat_sdk.testing import UPSTREAM_MESSAGE, ReferenceServer
 from amigochat_sdk.testing._wire import INVALID_UTF8
-
-from .conftest import MakeApi
-from .helpers import PIECE, Api, distinct, reply_to, text_of_events
+from tests.e2e.conftest import MakeApi
+from tests.e2e.helpers import PIECE, Api, distinct, reply_to, text_of_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -395,17 +394,16 @@ async def test_event_stream_labelled_json_is_parsed(
     assert attempts(amigochat_server) == 1
 
 
-async def test_json_labelled_event_stream_is_parsed_or_refused_once(
+async def test_json_labelled_event_stream_is_parsed(
     amigochat_server: ReferenceServer, make_api: MakeApi
 ) -> None:
+    # The reader keeps a body that starts with `{` and shows no event; when it ends without
+    # one, it is read as the JSON it is (`ChatReader._not_events`), however the reads split it.
+    # With a second fault queued and a retry allowed, one attempt shows nothing was retried.
     api = make_api(timeout=2.0, max_retries=1)
     amigochat_server.faults.push("content-type=text/event-stream", times=2)
-    try:
-        completion = await api.create()
-    except APIDecodeError:
-        pass
-    else:
-        assert completion.choices[0].message.content == REPLY
+    completion = await api.create()
+    assert completion.choices[0].message.content == REPLY
     assert attempts(amigochat_server) == 1
 
 

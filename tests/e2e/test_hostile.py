@@ -34,9 +34,9 @@ from amigochat_sdk import (
     StreamServerError,
 )
 from amigochat_sdk.types import Image
-
-from .helpers import Api, user
-from .hostile import Action, HostileServer, http_response
+from tests.e2e.helpers import Api
+from tests.e2e.hostile import Action, HostileServer, http_response
+from tests.flavors import user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -271,7 +271,7 @@ def test_a_rate_limit_error_crosses_a_process_pool() -> None:
 
 @pytest.mark.parametrize("bad", ["\n", "\r\nx-injected: 1", "\u00e9"])
 def test_debug_never_shows_a_key_that_cannot_be_sent(bad: str) -> None:
-    from cli.helpers import run
+    from tests.cli.helpers import run
 
     with HostileServer(lambda _: [http_response(201, b"{}")]) as server:
         result = run(

@@ -24,9 +24,9 @@ from amigochat_sdk import (
     StreamServerError,
 )
 from amigochat_sdk.testing import ReferenceServer
-
-from .conftest import MakeApi
-from .helpers import Api, reply_to
+from tests.e2e.conftest import MakeApi
+from tests.e2e.helpers import Api, reply_to
+from tests.flavors import HTTPX_LEAVES_ITS_GENERATORS_OPEN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -55,6 +55,7 @@ async def test_fully_read_stream_leaves_nothing_busy(api: Api) -> None:
     assert api.busy() == []
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_break_inside_with(api: Api) -> None:
     handle = await api.stream()
     if isinstance(handle.stream, Stream):
@@ -70,6 +71,7 @@ async def test_break_inside_with(api: Api) -> None:
     assert await (await api.stream()).read() == REPLY  # the pool still works
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_close_mid_stream(api: Api) -> None:
     stream = await api.stream()
     assert await stream.next() is not None
@@ -79,6 +81,7 @@ async def test_close_mid_stream(api: Api) -> None:
     await stream.close()  # closing twice is harmless
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_exception_in_the_loop_body(api: Api) -> None:
     handle = await api.stream()
     with pytest.raises(LookupError):

@@ -24,9 +24,9 @@ from amigochat_sdk import (
     StreamDecodeError,
     StreamInterruptedError,
 )
-
-from .helpers import Api
-from .hostile import Action, HostileServer, http_response
+from tests.e2e.helpers import Api
+from tests.e2e.hostile import Action, HostileServer, http_response
+from tests.flavors import DRIVER_LEAVES_THE_BODY_OPEN, HTTPX_LEAVES_ITS_GENERATORS_OPEN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -173,6 +173,7 @@ async def test_first_chunk_timeout_does_not_bound_later_gaps(flavor: str) -> Non
         await api.close()
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 @pytest.mark.parametrize(
     "after", [[10.0], every(0.05, piece(b": x\n"), 200)], ids=["hang", "trickle"]
 )
@@ -215,6 +216,8 @@ async def test_a_gzip_bomb_in_an_event_stream_stays_within_max_event_size(
         await api.close()
 
 
+@DRIVER_LEAVES_THE_BODY_OPEN
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_a_gzip_bomb_in_a_json_body_stays_within_the_body_limit(
     flavor: str, bombs: dict[str, bytes]
 ) -> None:
@@ -234,6 +237,7 @@ async def test_blank_lines_inflating_from_gzip_do_not_grow_memory(flavor: str) -
         await api.close()
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_corrupt_gzip_before_the_stream_is_a_decode_error(flavor: str) -> None:
     body = gzipped(COMPLETE)
     corrupt = body[:10] + b"garbage!" + body[18:]
@@ -244,6 +248,7 @@ async def test_corrupt_gzip_before_the_stream_is_a_decode_error(flavor: str) -> 
         await api.close()
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_corrupt_gzip_mid_stream_keeps_what_arrived(flavor: str) -> None:
     deflate = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
     first = deflate.compress(chunk_event("Hi")) + deflate.flush(zlib.Z_SYNC_FLUSH)

@@ -20,10 +20,9 @@ from amigochat_sdk import (
 )
 from amigochat_sdk.testing import ReferenceServer
 from amigochat_sdk.types import AttemptEvent, ContentDeltaEvent, ContentDoneEvent
-
-from .conftest import MakeApi
-from .helpers import Api
-from .typed import parse, parse_stream
+from tests.e2e.conftest import MakeApi
+from tests.e2e.helpers import Api
+from tests.e2e.typed import parse, parse_stream
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

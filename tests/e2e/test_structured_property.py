@@ -10,13 +10,12 @@ from typing import Literal
 
 import pydantic
 import pytest
-from generated_models import models
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from amigochat_sdk import Client
 from amigochat_sdk.testing import ReferenceServer
-
-from .helpers import MODEL, user
+from tests.flavors import MODEL, user
+from tests.generated_models import models
 
 pytestmark = pytest.mark.e2e
 

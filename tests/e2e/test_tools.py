@@ -26,9 +26,9 @@ from amigochat_sdk.types import (
     ToolCallDoneEvent,
     ToolResultEvent,
 )
-
-from .helpers import MODEL, Api, user
-from .typed import parse, run_tools, run_tools_stream
+from tests.e2e.helpers import Api
+from tests.e2e.typed import parse, run_tools, run_tools_stream
+from tests.flavors import MODEL, user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

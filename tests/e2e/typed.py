@@ -9,8 +9,8 @@ from typing import Any
 
 from amigochat_sdk import Client
 from amigochat_sdk.types import ParsedChatCompletion, StreamEvent, ToolRunResult
-
-from .helpers import MODEL, Api, user
+from tests.e2e.helpers import Api
+from tests.flavors import MODEL, user
 
 __all__ = ["MODEL", "parse", "parse_stream", "run_tools", "run_tools_stream", "user"]
 

@@ -15,8 +15,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from amigochat_sdk.testing import ReferenceServer, find_spec
 from amigochat_sdk.types import ChatCompletionChunk
-
-from .helpers import data_events
+from tests.testing.helpers import data_events
 
 SPEC = find_spec()
 assert SPEC is not None and SPEC.parent.name == "openapi", "run from a checkout"

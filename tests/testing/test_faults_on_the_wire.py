@@ -29,8 +29,7 @@ from amigochat_sdk.types import (
     SimpleErrorBody,
     StreamErrorEvent,
 )
-
-from .helpers import chat, data_events, dechunk, post_bytes, raw_exchange, split_events
+from tests.testing.helpers import chat, data_events, dechunk, post_bytes, raw_exchange, split_events
 
 REPLY = 'You said: "Hello there". This conversation has 1 message(s).'
 CHUNKS = 2 + -(-len(REPLY) // 4)  # role chunk, content by 4 characters, finish chunk

@@ -10,11 +10,11 @@ from typing import Any
 import jsonschema
 import pydantic
 import pytest
-from generated_models import models
 from hypothesis import HealthCheck, given, settings
 
 from amigochat_sdk._schema import strict_schema
 from amigochat_sdk.testing._instances import instance
+from tests.generated_models import models
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)

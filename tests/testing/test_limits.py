@@ -16,8 +16,7 @@ from amigochat_sdk import Client, PermissionDeniedError
 from amigochat_sdk._exceptions import APIStatusError
 from amigochat_sdk.testing import ReferenceServer, ServerOptions
 from amigochat_sdk.testing._replies import MAX_PIECES
-
-from .helpers import chat
+from tests.testing.helpers import chat
 
 
 def blocks(total: int, size: int = 65536) -> Iterator[bytes]:

@@ -14,8 +14,7 @@ import pytest
 import amigochat_sdk
 import amigochat_sdk.testing
 from amigochat_sdk.testing import ReferenceServer
-
-from .helpers import chat
+from tests.testing.helpers import chat
 
 NO_CLIENT = not hasattr(amigochat_sdk, "Client")
 

@@ -25,8 +25,7 @@ from amigochat_sdk.types import (
     NestErrorBody,
     OpenAIErrorBody,
 )
-
-from .helpers import chat, data_events
+from tests.testing.helpers import chat, data_events
 
 TOOLS = [
     {

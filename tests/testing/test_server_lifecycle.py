@@ -14,11 +14,10 @@ import time
 
 import httpx
 import pytest
-from subprocesses import restore_sigint
 
 from amigochat_sdk.testing import ReferenceServer, ServerOptions, serve
-
-from .helpers import chat
+from tests.subprocesses import restore_sigint
+from tests.testing.helpers import chat
 
 
 def listening(port: int) -> bool:

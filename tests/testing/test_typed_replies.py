@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk
-
-from .helpers import chat, data_events
+from tests.testing.helpers import chat, data_events
 
 SCHEMA = {
     "type": "object",
