@@ -9,9 +9,6 @@ those lines is a type error.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
 import httpx
@@ -26,9 +23,9 @@ from amigochat_sdk.types import (
     ChatCompletionToolMessageParam,
     ChatCompletionUserMessageParam,
 )
+from tests.typing.helpers import assert_mypy_strict_accepts
 
 MODEL = "gpt-4o-mini"
-REPO = Path(__file__).resolve().parents[2]
 
 WELL_TYPED: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "Be brief."},
@@ -81,14 +78,7 @@ def misspelt_messages_are_type_errors(client: Client) -> None:  # pragma: no cov
 
 
 def test_mypy_strict_accepts_this_file() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", __file__],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_mypy_strict_accepts(__file__)
 
 
 def test_typed_messages_are_plain_dicts_on_the_wire() -> None:

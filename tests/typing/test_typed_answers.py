@@ -8,9 +8,6 @@ mock transport, so the declared types are the ones that come back.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,10 +22,10 @@ from amigochat_sdk.types import (
     StreamEvent,
     ToolRunResult,
 )
+from tests.typing.helpers import assert_mypy_strict_accepts
 
 MODEL = "gpt-4o-mini"
 MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
-REPO = Path(__file__).resolve().parents[2]
 ANSWER = '{"name": "Paris", "population": 2100000}'
 
 
@@ -132,11 +129,4 @@ async def test_async_types_hold_at_run_time() -> None:
 
 
 def test_mypy_strict_accepts_this_file() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", __file__],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_mypy_strict_accepts(__file__)

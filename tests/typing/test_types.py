@@ -10,10 +10,7 @@ against a mock transport, so the declared types are the ones that come back.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -28,10 +25,10 @@ from amigochat_sdk.types import (
     ImagesResponse,
 )
 from tests.flavors import DRIVER_LEAVES_THE_BODY_OPEN
+from tests.typing.helpers import assert_mypy_strict_accepts
 
 MODEL = "gpt-4o-mini"
 MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello"}]
-REPO = Path(__file__).resolve().parents[2]
 
 
 def sync_calls(client: Client, flag: bool) -> None:
@@ -109,11 +106,4 @@ async def test_async_types_hold_at_run_time(flag: bool) -> None:
 
 
 def test_mypy_strict_accepts_this_file() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", __file__],
-        cwd=REPO,  # the project's mypy settings (pydantic plugin, python_version) apply
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_mypy_strict_accepts(__file__)
