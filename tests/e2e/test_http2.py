@@ -77,6 +77,7 @@ def h2_server(
     yield url, context, folder / "ca.pem"
     loop.call_soon_threadsafe(stop.set)
     thread.join(10)
+    loop.close()  # else its self-pipe sockets wait for the collector, inside some later test
 
 
 def test_the_sync_client_speaks_http2(h2_server: tuple[str, ssl.SSLContext, Path]) -> None:
