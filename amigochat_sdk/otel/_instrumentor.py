@@ -10,6 +10,7 @@ true, as the GenAI conventions ask: prompts may hold what must not leave the pro
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -338,17 +339,24 @@ def _image_span(tracer: Tracer, prompt: str, kwargs: Mapping[str, Any]) -> Span:
     return span
 
 
+@contextlib.contextmanager
+def _calling(span: Span) -> Iterator[None]:
+    """`span` current while the SDK's call runs (the attempt hook finds it); failed on error."""
+    try:
+        with trace.use_span(span, end_on_exit=False, record_exception=False):
+            yield
+    except BaseException as exc:
+        _fail(span, exc)
+        raise
+
+
 def _wrap_create(tracer: Tracer, original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def create(self: Completions, *args: Any, **kwargs: Any) -> Any:
         span = _chat_span(tracer, kwargs)
         started = time.monotonic()
-        try:
-            with trace.use_span(span, end_on_exit=False, record_exception=False):
-                result = original(self, *args, **kwargs)
-        except BaseException as exc:
-            _fail(span, exc)
-            raise
+        with _calling(span):
+            result = original(self, *args, **kwargs)
         if isinstance(result, Stream):
             return TracedStream(result, _Ending(span, started))
         _completed(span, result, _retries(result))
@@ -362,12 +370,8 @@ def _wrap_acreate(tracer: Tracer, original: Callable[..., Any]) -> Callable[...,
     async def create(self: AsyncCompletions, *args: Any, **kwargs: Any) -> Any:
         span = _chat_span(tracer, kwargs)
         started = time.monotonic()
-        try:
-            with trace.use_span(span, end_on_exit=False, record_exception=False):
-                result = await original(self, *args, **kwargs)
-        except BaseException as exc:
-            _fail(span, exc)
-            raise
+        with _calling(span):
+            result = await original(self, *args, **kwargs)
         if isinstance(result, AsyncStream):
             return AsyncTracedStream(result, _Ending(span, started))
         _completed(span, result, _retries(result))
@@ -380,12 +384,8 @@ def _wrap_generate(tracer: Tracer, original: Callable[..., Any]) -> Callable[...
     @functools.wraps(original)
     def generate(self: Images, prompt: str, **kwargs: Any) -> Any:
         span = _image_span(tracer, prompt, kwargs)
-        try:
-            with trace.use_span(span, end_on_exit=False, record_exception=False):
-                result = original(self, prompt, **kwargs)
-        except BaseException as exc:
-            _fail(span, exc)
-            raise
+        with _calling(span):
+            result = original(self, prompt, **kwargs)
         _images_done(span, result)
         return result
 
@@ -396,12 +396,8 @@ def _wrap_agenerate(tracer: Tracer, original: Callable[..., Any]) -> Callable[..
     @functools.wraps(original)
     async def generate(self: AsyncImages, prompt: str, **kwargs: Any) -> Any:
         span = _image_span(tracer, prompt, kwargs)
-        try:
-            with trace.use_span(span, end_on_exit=False, record_exception=False):
-                result = await original(self, prompt, **kwargs)
-        except BaseException as exc:
-            _fail(span, exc)
-            raise
+        with _calling(span):
+            result = await original(self, prompt, **kwargs)
         _images_done(span, result)
         return result
 
