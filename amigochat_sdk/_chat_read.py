@@ -116,7 +116,9 @@ class ChatReader:
             while True:
                 for item in items:  # the one place where events become chunks
                     if type(item) is bytes:  # a plain `data:` event, from the fast path
-                        if item.startswith(b"[DONE]"):
+                        # A chunk starts with "{": one byte tells, without startswith's
+                        # argument parsing on every chunk.
+                        if item[:1] == b"[" and item.startswith(b"[DONE]"):
                             self.done = True
                             break
                         payload: str | bytes = item

@@ -231,7 +231,8 @@ class SSEDecoder:
         if not self._idle or 13 in data:
             return None
         limit = self._limit
-        if data.count(10) == 2 and data[-2:] == b"\n\n" and data[:6] == b"data: ":
+        # `find` scans with memchr; `count` would walk the read byte by byte.
+        if data.find(10) == len(data) - 2 and data[-1:] == b"\n" and data[:6] == b"data: ":
             return [data[6:-2]] if len(data) - 2 <= limit else None  # one event, one read
         end = data.rfind(b"\n\n")
         if end < 0:
