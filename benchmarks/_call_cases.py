@@ -11,6 +11,7 @@ client reuses its connections (see BENCHMARKS.md).
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -128,17 +129,45 @@ def sdk_requests_async(p: Params) -> dict[str, Any]:
 async def _gather(p: Params, one: Callable[[int], Any]) -> dict[str, Any]:
     """
     Warm up (one concurrent round of short streams opens the pool), then time `streams`
-    concurrent streams of `per_stream` chunks each.
+    concurrent streams of `per_stream` chunks each. Then run the same round once more under
+    `tracemalloc`, for the memory it holds at its peak (see `_traced_round`).
     """
     await asyncio.gather(*(one(2) for _ in range(p.streams)))
     rss_start = rss_kb()
     cpu, start = time.process_time(), time.perf_counter()
     counts = await asyncio.gather(*(one(p.per_stream) for _ in range(p.streams)))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    _check_counts(p, counts)
+    result = finish("chunks/s", sum(counts), seconds, cpu, rss_start)
+    result["traced_peak_kb"] = await _traced_round(p, one)
+    return result
+
+
+async def _traced_round(p: Params, one: Callable[[int], Any]) -> float:
+    """
+    The most memory the round's own allocations hold at once, KiB: `tracemalloc` started just
+    before the round counts nothing allocated earlier (imports, the warm pool), and its peak
+    is exact where RSS is not (the allocator keeps freed pages, and `VmHWM` may have been set
+    before the round). Not timed: tracing slows every allocation.
+    """
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        counts = await asyncio.gather(*(one(p.per_stream) for _ in range(p.streams)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    _check_counts(p, counts)
+    return (peak - base) / 1024
+
+
+def _check_counts(p: Params, counts: list[int]) -> None:
     bad = [count for count in counts if count != p.per_stream]
     if bad:
         raise BenchError(f"{len(bad)} of {p.streams} streams were short, e.g. {bad[0]} chunks")
-    return finish("chunks/s", sum(counts), seconds, cpu, rss_start)
 
 
 def _httpx_concurrent(p: Params, close_at_done: bool) -> dict[str, Any]:

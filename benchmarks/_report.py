@@ -278,18 +278,22 @@ def report(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         rate, peak = r.median(case), r.median(case, "rss_peak_kb")
         start = r.median(case, "rss_start_kb")
         growth = None if peak is None or start is None else peak - start
+        held = r.median(case, "traced_peak_kb")
         rows.append(
             [
                 _LABELS[client].replace("iter_bytes (floor)", "aiter_bytes"),
                 _num(rate),
                 _x(r.ratio(case, floor)),
+                _num(held and held / 1024, 2),
+                _x(r.ratio(case, floor, "traced_peak_kb")),
                 _num(peak and peak / 1024, 1),
                 _x(_ratio(peak, floor_rss)),
                 _num(growth and growth / 1024, 1),
                 _num(r.median(case, "server_connections")),
             ]
         )
-    header = ["client", "chunks/s", "vs floor", "peak RSS MiB", "vs floor", "growth MiB", "conns"]
+    header = ["client", "chunks/s", "vs floor", "held MiB", "vs floor", "peak RSS MiB"]
+    header += ["vs floor", "growth MiB", "conns"]
     out += _table(header, rows)
     closing = _ratio(r.median("concurrency.httpx-bytes-close.async"), floor_rate)
     if closing is not None and closing > 2:
@@ -370,14 +374,18 @@ def report(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         )
     )
     sdk_added, floor_added = _added(r, sdk), _added(r, floor)
+    sdk_held, floor_held = r.median(sdk, "traced_peak_kb"), r.median(floor, "traced_peak_kb")
     checks.append(
         _check(
             f"memory added while {s['streams']} streams run <= 1.2x what httpx adds",
-            _ratio(sdk_added, floor_added),
+            ratio(sdk, floor, "traced_peak_kb"),
             1.20,
-            f"amigochat_sdk {_num(sdk_added and sdk_added / 1024, 1)} MiB vs httpx "
-            f"{_num(floor_added and floor_added / 1024, 1)} MiB (peak RSS minus RSS before the "
-            "timed round, medians)",
+            f"amigochat_sdk {_num(sdk_held and sdk_held / 1024, 2)} MiB vs httpx "
+            f"{_num(floor_held and floor_held / 1024, 2)} MiB held at the peak of a round "
+            "(tracemalloc, medians); per round "
+            + ", ".join(f"{v:.2f}" for v in r.ratios(sdk, floor, "traced_peak_kb"))
+            + f"; RSS growth {_num(sdk_added and sdk_added / 1024, 1)} MiB vs "
+            f"{_num(floor_added and floor_added / 1024, 1)} MiB",
             most=True,
         )
     )
