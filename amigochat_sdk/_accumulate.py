@@ -8,7 +8,7 @@ It does no I/O and never raises on odd input: a bad server gets a best-effort co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
 from typing import Any
 
 from .types import ChatCompletion, ChatCompletionChunk
@@ -56,67 +56,55 @@ class _Choice:
         return message
 
 
+#: How many of the latest chunks an accumulator keeps whole, as JSON, for `chunks` (and so for
+#: a stream error's `.chunks`): enough to show what led up to a failure, while what a long
+#: stream holds grows only with its content, never with the wire size of every chunk.
+KEPT_CHUNKS = 32
+
+
 class ChatAccumulator:
     """
-    Collects a stream's chunks; read `text`, `chunks`, `finished` or `completion()` at any time.
+    Collects a stream's chunks; read `text`, `chunks`, `count`, `finished` or `completion()` at
+    any time.
 
-    A stream only `push()`es each chunk's JSON, which costs an `append`: the folding into a
-    completion happens when someone asks, from the JSON (so a stream pays for assembly only
-    if its result is wanted). `add()` folds a chunk at once, for callers that always want it.
+    Each chunk is folded as it comes (content and arguments joined, the rest kept once), so a
+    stream holds its answer's text, not its chunks: 200 streams of 2,000 chunks would otherwise
+    keep some 100 MB of JSON alive. Only the last `KEPT_CHUNKS` chunks are kept whole.
     """
 
-    __slots__ = ("_choices", "_first", "_folded", "_raw", "push", "usage")
+    __slots__ = ("_choices", "_first", "_raw", "count", "usage")
 
     def __init__(self) -> None:
         self.usage: Any = None
         self._choices: dict[int, _Choice] = {}
         self._first: ChatCompletionChunk | None = None
-        # The chunks' JSON, not their models: text costs the garbage collector nothing,
-        # where thousands of live models doubled the per-chunk cost of a long stream.
-        self._raw: list[str | bytes] = []
-        self._folded = 0
-        #: Take one chunk's JSON (already validated by the caller) and fold it later: the
-        #: list's own `append`, so the per-chunk cost has no Python call in it.
-        self.push: Callable[[str | bytes], None] = self._raw.append
+        # JSON, not models: text costs the garbage collector nothing.
+        self._raw: deque[str | bytes] = deque(maxlen=KEPT_CHUNKS)
+        #: How many chunks were received.
+        self.count = 0
 
     @property
     def chunks(self) -> list[ChatCompletionChunk]:
-        """Every chunk received so far, parsed again from its JSON (for errors and debugging)."""
+        """The last `KEPT_CHUNKS` chunks received, oldest first, parsed again from their JSON."""
         return [ChatCompletionChunk.model_validate_json(raw) for raw in self._raw]
 
-    @property
-    def count(self) -> int:
-        """How many chunks were received."""
-        return len(self._raw)
-
     def add(self, chunk: ChatCompletionChunk, raw: str | bytes | None = None) -> None:
-        """Take one chunk and fold it now; `raw` is its JSON, kept for `chunks`."""
-        self._fold()
+        """Fold one chunk in; `raw` is its JSON (kept for `chunks`), made from it if `None`."""
         self._raw.append(chunk.model_dump_json() if raw is None else raw)
-        self._folded += 1
-        self._add(chunk)
-
-    def _fold(self) -> None:
-        raw = self._raw
-        if self._folded < len(raw):
-            validate = ChatCompletionChunk.model_validate_json
-            for data in raw[self._folded :]:
-                self._add(validate(data))
-            self._folded = len(raw)
-
-    def _add(self, chunk: ChatCompletionChunk) -> None:
+        self.count += 1
         if self._first is None:
             self._first = chunk
         if chunk.usage is not None:
             self.usage = chunk.usage
-        choices = self._choices
-        for choice in chunk.choices:
-            state = choices.get(choice.index)
+        states = self._choices
+        for choice in chunk.choices:  # the common delta (content only) takes the fewest steps
+            state = states.get(choice.index)
             if state is None:
-                state = choices[choice.index] = _Choice()
+                state = states[choice.index] = _Choice()
             delta = choice.delta
-            if delta.content:
-                state.content.append(delta.content)
+            content = delta.content
+            if content:
+                state.content.append(content)
             elif choice.text:
                 state.content.append(choice.text)
             if delta.role and state.role is None:
@@ -127,10 +115,11 @@ class ChatAccumulator:
                 _merge_tool_calls(state, delta.tool_calls)
             elif delta.function_call is not None:
                 _merge_function_call(state, delta.function_call)
-            if choice.logprobs is not None and choice.logprobs.content:
+            logprobs = choice.logprobs
+            if logprobs is not None and logprobs.content:
                 if state.logprobs is None:
                     state.logprobs = []
-                state.logprobs.extend(choice.logprobs.content)
+                state.logprobs.extend(logprobs.content)
             if choice.finish_reason is not None:
                 state.finish_reason = choice.finish_reason
 
@@ -139,7 +128,6 @@ class ChatAccumulator:
         """
         The content received so far for the first choice.
         """
-        self._fold()
         state = self._choices.get(0) or next(iter(self._choices.values()), None)
         return "".join(state.content) if state is not None else ""
 
@@ -148,7 +136,6 @@ class ChatAccumulator:
         """
         Whether every choice seen has a `finish_reason` (false when no choice arrived at all).
         """
-        self._fold()
         return bool(self._choices) and all(
             state.finish_reason is not None for state in self._choices.values()
         )
@@ -157,7 +144,6 @@ class ChatAccumulator:
         """
         The `ChatCompletion` these chunks add up to (partial if the stream is not finished).
         """
-        self._fold()
         first = self._first
         choices = []
         for index, state in sorted(self._choices.items()):

@@ -111,7 +111,7 @@ class ChatReader:
             clock, request = attempts.config.clock, self.response.request
             deadline_at = _INF if attempts.deadline_at is None else attempts.deadline_at
             fixed = _INF if attempts.read_timeout is None else attempts.read_timeout
-            fast, push, chunks = decoder.payloads, acc.push, self.chunks
+            fast, add, chunks = decoder.payloads, acc.add, self.chunks
             items, self.items = self.items, []
             while True:
                 for item in items:  # the one place where events become chunks
@@ -146,10 +146,7 @@ class ChatReader:
                     if chunk.error is not None:
                         self.error = _server_error(payload, acc, request)
                         break
-                    if stream:
-                        push(payload)
-                    else:
-                        acc.add(chunk, payload)
+                    add(chunk, payload)
                     chunks.append(chunk)
                 if self.head is not None and items:
                     self.head = None  # an event: this is an event stream

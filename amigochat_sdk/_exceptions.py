@@ -336,8 +336,9 @@ class APIDecodeError(APIError):
 class APIStreamError(APIError):
     """
     Raised when something goes wrong after a stream started delivering. It carries what was
-    received: `text` (all content so far), `chunks` (the chunk objects) and `partial` (an
-    assembled partial completion, when the caller sets one).
+    received: `text` (all content so far), `chunks` (the last chunk objects, up to 32: a stream
+    keeps its content, not every chunk) and `partial` (everything received, assembled into a
+    completion, when the caller sets one).
     """
 
     def __init__(

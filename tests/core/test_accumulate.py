@@ -5,9 +5,10 @@ How streamed chunks add up to one `ChatCompletion`: the only place deltas are co
 from __future__ import annotations
 
 import json
+import tracemalloc
 from typing import Any
 
-from amigochat_sdk._accumulate import ChatAccumulator
+from amigochat_sdk._accumulate import KEPT_CHUNKS, ChatAccumulator
 from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk
 
 
@@ -234,3 +235,32 @@ def test_a_partial_completion_can_be_read_at_any_time() -> None:
     acc.add(chunk(choice(content="lo", finish="stop")))
     assert acc.completion().choices[0].message.content == "Hallo"
     assert partial.choices[0].message.content == "Hal"  # earlier snapshots do not change
+
+
+def test_a_long_stream_keeps_its_whole_text_and_only_its_last_chunks() -> None:
+    acc = ChatAccumulator()
+    for i in range(KEPT_CHUNKS * 10):
+        item = chunk(choice(content=f"{i} "))
+        acc.add(item, item.model_dump_json())
+    assert acc.count == KEPT_CHUNKS * 10
+    assert acc.text == "".join(f"{i} " for i in range(KEPT_CHUNKS * 10))
+    kept = [c.choices[0].delta.content for c in acc.chunks]
+    assert kept == [f"{i} " for i in range(KEPT_CHUNKS * 9, KEPT_CHUNKS * 10)]
+    assert acc.completion().choices[0].message.content == acc.text
+
+
+def test_what_a_stream_holds_grows_with_its_text_not_its_chunks() -> None:
+    # 20,000 chunks of about 200 bytes of JSON each: 4 MB on the wire, 120 kB of text.
+    payload = chunk(choice(content="wordy "), system_fingerprint="fp_" + "x" * 100)
+    raw = payload.model_dump_json()
+    acc = ChatAccumulator()
+    acc.add(payload, raw)
+    tracemalloc.start()
+    try:
+        for _ in range(20_000):
+            acc.add(ChatCompletionChunk.model_validate_json(raw), raw)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 20_000 * 100  # the content strings and list slots, never the JSON
+    assert len(acc.text) == 6 * 20_001
