@@ -60,6 +60,8 @@ class _Choice:
 #: a stream error's `.chunks`): enough to show what led up to a failure, while what a long
 #: stream holds grows only with its content, never with the wire size of every chunk.
 KEPT_CHUNKS = 32
+#: The fields of the commonest delta, which carries text and nothing else.
+_CONTENT_ONLY = frozenset({"content"})
 
 
 class ChatAccumulator:
@@ -107,14 +109,15 @@ class ChatAccumulator:
                 state.content.append(content)
             elif choice.text:
                 state.content.append(choice.text)
-            if delta.role and state.role is None:
-                state.role = delta.role
-            if delta.refusal:
-                state.refusal.append(delta.refusal)
-            if delta.tool_calls:
-                _merge_tool_calls(state, delta.tool_calls)
-            elif delta.function_call is not None:
-                _merge_function_call(state, delta.function_call)
+            if delta.__pydantic_fields_set__ != _CONTENT_ONLY:  # one test for four fields
+                if delta.role and state.role is None:
+                    state.role = delta.role
+                if delta.refusal:
+                    state.refusal.append(delta.refusal)
+                if delta.tool_calls:
+                    _merge_tool_calls(state, delta.tool_calls)
+                elif delta.function_call is not None:
+                    _merge_function_call(state, delta.function_call)
             logprobs = choice.logprobs
             if logprobs is not None and logprobs.content:
                 if state.logprobs is None:

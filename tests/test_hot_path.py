@@ -108,13 +108,13 @@ def test_python_calls_per_chunk_stay_within_budget() -> None:
 #: chunks (CPython 3.11.7, httpx 0.29.0, pydantic-core 2.50.5, valgrind 3; the stream only,
 #: start-up excluded). Like `MEASURED`, move it with a word in the commit on why.
 #: 47,600 before the read loop was unified; 50,800 after; 45,200 with raw stream reads and the
-#: validator called directly; 44,000 finding a read's line end with memchr; 50,700 folding
-#: each chunk as it comes (6,600 more: the price of holding a stream's text, not its chunks'
+#: validator called directly; 44,000 finding a read's line end with memchr; 49,800 folding
+#: each chunk as it comes (5,800 more: the price of holding a stream's text, not its chunks'
 #: JSON, which grew by some 300 bytes per chunk). Runs agree within 0.5%.
-MEASURED_INSTRUCTIONS = 50_700
-#: The same for `AsyncClient` and `async for`: 57,400 (the async driver and stream cost some
+MEASURED_INSTRUCTIONS = 49_800
+#: The same for `AsyncClient` and `async for`: 56,400 (the async driver and stream cost some
 #: 7,000 instructions more per chunk than the sync ones, mostly the async generators' hand-offs).
-MEASURED_ASYNC_INSTRUCTIONS = 57_400
+MEASURED_ASYNC_INSTRUCTIONS = 56_400
 INSTRUCTION_CHUNKS = 2_000
 
 # Run under callgrind with collection off until `collections.deque(..., maxlen=0)` consumes
