@@ -14,7 +14,6 @@ from amigochat_sdk._drivers import AsyncRunner, Runner
 from amigochat_sdk._pools import Pool
 from amigochat_sdk._retry import RetryPolicy
 from tests.client.helpers import BASE_URL, Pieces
-from tests.flavors import DRIVER_LEAVES_THE_BODY_OPEN
 
 pytestmark = pytest.mark.anyio
 
@@ -59,7 +58,6 @@ async def _run(flavor: str, body: Pieces, flow: Flow[Any]) -> Any:
         return await AsyncRunner(config, Pool(http, None), {}).run(flow)
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_a_run_returns_the_result_and_closes_the_response_and_the_flow(
     flavor: str,
 ) -> None:
@@ -70,7 +68,6 @@ async def test_a_run_returns_the_result_and_closes_the_response_and_the_flow(
     assert probe.response is not None and probe.response.is_closed
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_a_command_the_driver_does_not_know_raises(flavor: str) -> None:
     body = Pieces([b"one"])
     probe = Probe("not a command")
