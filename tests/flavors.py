@@ -33,7 +33,9 @@ MODEL = "gpt-4o-mini"
 # (`AsyncResponseStream`, `PoolByteStream`, `_receive_response_body`) that closing the response
 # does not finish, whoever closes it: the raw-httpx case of `test_rounds_of_cancelled_streams_...`
 # in tests/e2e/test_cancellation.py shows it with no SDK at all (encode/httpx#3686,
-# encode/httpcore#1019).
+# encode/httpcore#1019). `aclose()` on the outermost (which the driver calls on a body it stops
+# reading before its end: an error event, a decode error, a close) finishes that one only; each
+# one nested in it is dropped unfinished, at once, so trio warns inside the test that closed it.
 HTTPX_LEAVES_ITS_GENERATORS_OPEN = pytest.mark.filterwarnings(
     r"ignore:Async generator 'http(x|core)\._[\w.]+' was garbage:ResourceWarning"
 )

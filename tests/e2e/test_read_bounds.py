@@ -206,6 +206,7 @@ def bombs() -> dict[str, bytes]:
     }
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_a_gzip_bomb_in_an_event_stream_stays_within_max_event_size(
     flavor: str, bombs: dict[str, bytes]
 ) -> None:
