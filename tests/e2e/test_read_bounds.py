@@ -105,8 +105,8 @@ def trickle(before: bytes = b"", data: bytes = b":", seconds: float = 0.2) -> li
 # ---------------------------------------------------------------- time
 
 
-# A trickle: the time may run out in a read (cancelled, which finishes httpx's generators) or
-# just after one, when the driver closes the body between reads: either, from run to run.
+# The trickles here and below: the time may run out in a read (cancelled, which finishes httpx's
+# generators) or just after one, when the driver closes the body between reads: either, by luck.
 @HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_deadline_bounds_a_stream_that_trickles_before_its_first_event(flavor: str) -> None:
     with HostileServer(lambda _: trickle()) as server:
