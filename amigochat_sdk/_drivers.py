@@ -5,8 +5,8 @@ Rule: a driver carries out the commands a flow yields (the protocol is in `_core
 decides nothing. The sync and async drivers differ only in `await`, `time.sleep` against
 `anyio.sleep`, `close` against `aclose`, running tools one after the other against
 concurrently (`_tools.execute` / `aexecute`), and calling hooks against awaiting them. Both
-close the current response and the flow on every way out, and raise on a command they do not
-know.
+close the current body iterator, then its response, and the flow on every way out, and raise
+on a command they do not know.
 
 A resource sees a client only as a runner: `config` (the resolved settings), `learned` (what
 the client learned about models), `run(flow)` (its result) and `stream(flow)` (what it hands
@@ -68,6 +68,7 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
                     reply: Any = next(body, b"") or _rest(body)
                 elif type(command) is Send:
                     if response is not None:  # the last attempt's, read or not: release it
+                        _close_body(body)
                         response.close()
                     reply = response = http.send(command.request, stream=True)
                     body = _body(response, asynchronous=False)
@@ -82,6 +83,8 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
                     time.sleep(command.seconds)
                 elif type(command) is Close:
                     reply = None
+                    if command.response is response:
+                        _close_body(body)
                     command.response.close()
                 elif type(command) is RunHook:
                     reply = command.function(*command.args)
@@ -104,7 +107,10 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
         yield Done(stop.value)
     finally:
         if response is not None:
-            response.close()
+            try:
+                _close_body(body)
+            finally:
+                response.close()
         flow.close()
 
 
@@ -120,6 +126,7 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
                     reply: Any = await anext(body, b"") or await _arest(body)
                 elif type(command) is Send:
                     if response is not None:  # the last attempt's, read or not: release it
+                        await _aclose_body(body)
                         await response.aclose()
                     reply = response = await http.send(command.request, stream=True)
                     body = _body(response, asynchronous=True)
@@ -134,6 +141,8 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
                     await _sleep(command.seconds)
                 elif type(command) is Close:
                     reply = None
+                    if command.response is response:
+                        await _aclose_body(body)
                     await command.response.aclose()
                 elif type(command) is RunHook:
                     reply = command.function(*command.args)
@@ -156,7 +165,7 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
         yield Done(stop.value)
     finally:
         if response is not None:
-            await _aclose(response)
+            await _aclose(body, response)
         flow.close()
 
 
@@ -215,16 +224,40 @@ def _failed(exc: httpx.RequestError, response: httpx.Response | None) -> httpx.R
 
 
 def _decoded(raw: Iterable[bytes], decoder: ContentDecoder) -> Iterator[bytes]:
-    for data in raw:
-        yield from decoder.decode(data)
-    yield decoder.flush()
+    reads = iter(raw)
+    try:
+        for data in reads:
+            yield from decoder.decode(data)
+        yield decoder.flush()
+    finally:  # closed early (the driver closes its body): so is the stream it reads
+        _close_body(reads)
 
 
 async def _adecoded(raw: AsyncIterable[bytes], decoder: ContentDecoder) -> AsyncIterator[bytes]:
-    async for data in raw:
-        for piece in decoder.decode(data):
-            yield piece
-    yield decoder.flush()
+    reads = aiter(raw)
+    try:
+        async for data in reads:
+            for piece in decoder.decode(data):
+                yield piece
+        yield decoder.flush()
+    finally:  # closed early (the driver closes its body): so is the stream it reads
+        await _aclose_body(reads)
+
+
+def _close_body(body: object) -> None:
+    # A generator left suspended is finalized whenever the collector gets to it; closing it
+    # runs its cleanup now. Other iterators (a tuple's, before the first `Send`) have none.
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+async def _aclose_body(body: object) -> None:
+    # As `_close_body`: trio warns (ResourceWarning) about each async generator it collects
+    # unfinished, and only `aclose()` finishes one that was not read to its end.
+    aclose = getattr(body, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def _next_within(body: Iterator[bytes], response: httpx.Response, seconds: float) -> bytes:
@@ -272,13 +305,19 @@ async def _anext_within(body: Any, response: httpx.Response, seconds: float) -> 
         ) from None
 
 
-async def _aclose(response: httpx.Response) -> None:
+async def _aclose(body: object, response: httpx.Response) -> None:
     # Shielded: a cancelled task must still give its connection back (or close it), else the
     # pool keeps a connection bound to a response nobody reads. Bounded, so it cannot hang.
+    # The body iterator first, as it reads from the response's stream; each has its own grace,
+    # so that a body that will not close still leaves the response its time to.
     import anyio
 
-    with anyio.CancelScope(shield=True, deadline=anyio.current_time() + _CLOSE_GRACE):
-        await response.aclose()
+    try:
+        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + _CLOSE_GRACE):
+            await _aclose_body(body)
+    finally:
+        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + _CLOSE_GRACE):
+            await response.aclose()
 
 
 _CLOSE_GRACE = 5.0  # seconds a shielded close may take

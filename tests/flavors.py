@@ -29,22 +29,13 @@ from amigochat_sdk.types import (
 FLAVORS = ("sync", "asyncio", "trio")
 MODEL = "gpt-4o-mini"
 
-# trio warns (ResourceWarning) about each async generator it collects before its end. A body
-# left unread leaves the iterator the async driver opened on it (`BoundAsyncStream.__aiter__`,
-# `Response.aiter_bytes` or its own `_adecoded`) so, because the driver never `aclose()`s it
-# (amigochat_sdk/_drivers.py, `adrive` and `_body`):
-# `tests/client/test_streams.py::test_closing_early_finalizes_the_body` shows it. Drop this
-# mark from the tests that carry it once the driver closes what it opened.
-DRIVER_LEAVES_THE_BODY_OPEN = pytest.mark.filterwarnings(
-    r"ignore:Async generator '(httpx\._client\.BoundAsyncStream\.__aiter__"
-    r"|httpx\._models\.Response\.aiter_bytes|amigochat_sdk\._drivers\._adecoded)' was garbage"
-    ":ResourceWarning"
-)
 # On a real socket, httpx and httpcore read a body through async generators nested in their own
 # (`AsyncResponseStream`, `PoolByteStream`, `_receive_response_body`) that closing the response
 # does not finish, whoever closes it: the raw-httpx case of `test_rounds_of_cancelled_streams_...`
 # in tests/e2e/test_cancellation.py shows it with no SDK at all (encode/httpx#3686,
-# encode/httpcore#1019).
+# encode/httpcore#1019). `aclose()` on the outermost (which the driver calls on a body it stops
+# reading before its end: an error event, a decode error, a close) finishes that one only; each
+# one nested in it is dropped unfinished, at once, so trio warns inside the test that closed it.
 HTTPX_LEAVES_ITS_GENERATORS_OPEN = pytest.mark.filterwarnings(
     r"ignore:Async generator 'http(x|core)\._[\w.]+' was garbage:ResourceWarning"
 )

@@ -4,17 +4,20 @@ The runners and their drivers: the protocol of `_core` carried out, and nothing 
 
 from __future__ import annotations
 
+import gc
+import warnings
+import zlib
 from typing import Any
 
 import httpx
 import pytest
 
-from amigochat_sdk._core import RECEIVE, Config, Flow, Send, Sleep
+from amigochat_sdk._core import RECEIVE, Close, Config, Flow, Send, Sleep
 from amigochat_sdk._drivers import AsyncRunner, Runner
 from amigochat_sdk._pools import Pool
 from amigochat_sdk._retry import RetryPolicy
 from tests.client.helpers import BASE_URL, Pieces
-from tests.flavors import DRIVER_LEAVES_THE_BODY_OPEN
+from tests.flavors import HTTPX_LEAVES_ITS_GENERATORS_OPEN
 
 pytestmark = pytest.mark.anyio
 
@@ -59,7 +62,6 @@ async def _run(flavor: str, body: Pieces, flow: Flow[Any]) -> Any:
         return await AsyncRunner(config, Pool(http, None), {}).run(flow)
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_a_run_returns_the_result_and_closes_the_response_and_the_flow(
     flavor: str,
 ) -> None:
@@ -70,10 +72,64 @@ async def test_a_run_returns_the_result_and_closes_the_response_and_the_flow(
     assert probe.response is not None and probe.response.is_closed
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_a_command_the_driver_does_not_know_raises(flavor: str) -> None:
     body = Pieces([b"one"])
     probe = Probe("not a command")
     with pytest.raises(TypeError, match="a flow yielded 'not a command'"):
         await _run(flavor, body, probe.flow())
     assert probe.closed and body.closed
+
+
+def _gzipped(*parts: bytes) -> list[bytes]:
+    """`parts` as one gzip body, a flushed piece each, so each decodes on its own read."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    pieces = [deflate.compress(part) + deflate.flush(zlib.Z_SYNC_FLUSH) for part in parts]
+    return [*pieces, deflate.flush()]
+
+
+#: What httpx nests in `Response.aiter_bytes` (an encoding it decodes itself, here `identity`):
+#: closing the outer one drops these unfinished, which is httpx's to fix (encode/httpx#3686).
+#: trio warns about the first at once, and about each one nested in it once it has closed the
+#: one before, in a task of its own: later in the test, hence the mark as well.
+_HTTPX_OWN = ("httpx._models.Response.aiter_raw", "httpx._client.BoundAsyncStream.__aiter__")
+
+
+@pytest.mark.parametrize("flavor", ["trio"])
+@pytest.mark.parametrize(
+    ("coding", "nested_in_httpx"),
+    [
+        (None, ()),
+        ("gzip", ()),
+        pytest.param("identity", _HTTPX_OWN, marks=HTTPX_LEAVES_ITS_GENERATORS_OPEN),
+    ],
+    ids=["own-stream", "adecoded", "aiter_bytes"],
+)
+async def test_each_body_left_unread_is_closed_on_every_way_out(
+    flavor: str, coding: str | None, nested_in_httpx: tuple[str, ...]
+) -> None:
+    # trio warns about each async generator collected before its end: none may be the driver's.
+    request = httpx.Request("GET", BASE_URL + "/x")
+    headers = {} if coding is None else {"content-encoding": coding}
+
+    def reply(_: httpx.Request) -> httpx.Response:
+        parts = [b"one", b"two", b"three"]
+        body = _gzipped(*parts) if coding == "gzip" else parts
+        return httpx.Response(200, headers=headers, stream=Pieces(body))
+
+    def flow() -> Flow[str]:
+        for _ in range(2):  # a retry: a new `Send` replaces a response read in part
+            response = yield Send(request)
+            assert (yield RECEIVE)
+        yield Close(response)
+        yield Send(request)
+        assert (yield RECEIVE)
+        return "the last body is left to the driver's own end"
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(reply)) as http:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            runner = AsyncRunner(_config(), Pool(http, None), {})
+            assert await runner.run(flow()) == "the last body is left to the driver's own end"
+            gc.collect()  # trio warns about an unfinished one as it collects it, at once
+    collected = [str(w.message).split("'")[1] for w in caught if w.category is ResourceWarning]
+    assert [name for name in collected if name not in nested_in_httpx] == []

@@ -19,7 +19,7 @@ from amigochat_sdk import AmigoChatError
 from amigochat_sdk._sse import EventTooLargeError, SSEDecoder
 from amigochat_sdk.types import ChatCompletion, ChatCompletionChunk
 from tests.client.helpers import Api, chunk_data, completion_data, response
-from tests.flavors import DRIVER_LEAVES_THE_BODY_OPEN, FLAVORS
+from tests.flavors import FLAVORS
 
 LIMIT = 256  # max_event_size, so that an oversized event is cheap to make
 TEXTS = ["Hi", " there", "é", "漢字", "👋", "a\u2028b", "", "x" * 40]
@@ -147,7 +147,6 @@ KNOWN = [
 ]
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 @pytest.mark.parametrize(("body", "verdict"), KNOWN)
 @pytest.mark.parametrize("content_type", ["text/event-stream", "application/json"])
 def test_known_bodies_give_their_verdict_at_every_cut(
@@ -163,7 +162,6 @@ _settings = settings(
 )
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 @_settings
 @given(st.data(), event_bodies())
 def test_an_event_stream_gives_one_verdict_however_it_is_split(

@@ -31,7 +31,6 @@ from tests.client.helpers import (
     json_response,
     sse_response,
 )
-from tests.flavors import DRIVER_LEAVES_THE_BODY_OPEN
 
 pytestmark = pytest.mark.anyio
 
@@ -63,7 +62,6 @@ async def test_closed_after_exhaustion(flavor: str) -> None:
     assert body_of(api).closed
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_break_then_close(flavor: str) -> None:
     api = Api(flavor, long_stream)
     stream = await api.stream()
@@ -78,15 +76,10 @@ async def test_break_then_close(flavor: str) -> None:
     await stream.close()  # and closing twice is harmless
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="amigochat_sdk/_drivers.py: adrive never aclose()s the body iterator _body opened",
-)
 @pytest.mark.parametrize("flavor", ["trio"])
 async def test_closing_early_finalizes_the_body(flavor: str) -> None:
-    # Why the tests marked DRIVER_LEAVES_THE_BODY_OPEN carry that mark: the body iterator the
-    # driver opened is collected unfinished when the stream closes, which trio warns about.
+    # trio warns about each async generator collected unfinished: the driver must close the
+    # body iterator it opened, not leave it to the collector, when the stream closes early.
     api = Api(flavor, long_stream)
     stream = await api.stream()
     assert await stream.next() is not None
@@ -98,7 +91,6 @@ async def test_closing_early_finalizes_the_body(flavor: str) -> None:
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_final_completion_after_close_holds_what_arrived(flavor: str) -> None:
     api = Api(flavor, long_stream)
     stream = await api.stream()
@@ -110,7 +102,6 @@ async def test_final_completion_after_close_holds_what_arrived(flavor: str) -> N
     assert final.choices[0].finish_reason is None
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_closed_on_leaving_a_with_block(flavor: str) -> None:
     api = Api(flavor, long_stream)
     async with await api.stream() as stream:
@@ -121,7 +112,6 @@ async def test_closed_on_leaving_a_with_block(flavor: str) -> None:
     assert body_of(api).closed
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_closed_when_the_user_raises_inside_with(flavor: str) -> None:
     api = Api(flavor, long_stream)
     with pytest.raises(KeyError):
@@ -176,7 +166,6 @@ async def test_error_status_on_a_stream_closes_the_response(flavor: str) -> None
     assert api.responses[0].is_closed
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 async def test_stream_exposes_headers_and_request_id(flavor: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         reply = long_stream(request)
@@ -214,7 +203,6 @@ def test_sync_stream_is_an_iterator_and_context_manager() -> None:
     assert stream.response.is_closed
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 @pytest.mark.parametrize("flavor", ["asyncio", "trio"])
 async def test_async_stream_aclose_and_close(flavor: str) -> None:
     for method in ("aclose", "close"):

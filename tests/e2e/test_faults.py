@@ -33,6 +33,7 @@ from amigochat_sdk.testing import UPSTREAM_MESSAGE, ReferenceServer
 from amigochat_sdk.testing._wire import INVALID_UTF8
 from tests.e2e.conftest import MakeApi
 from tests.e2e.helpers import PIECE, Api, distinct, reply_to, text_of_events
+from tests.flavors import HTTPX_LEAVES_ITS_GENERATORS_OPEN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -223,6 +224,7 @@ async def test_drop_mid_stream_keeps_the_text_once(
     assert api.busy() == []
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_error_event_mid_stream(amigochat_server: ReferenceServer, api: Api) -> None:
     amigochat_server.faults.push("error-event-after=3")
     stream = await api.stream()
@@ -234,6 +236,7 @@ async def test_error_event_mid_stream(amigochat_server: ReferenceServer, api: Ap
     assert attempts(amigochat_server) == 1
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_malformed_event_mid_stream(amigochat_server: ReferenceServer, api: Api) -> None:
     amigochat_server.faults.push("malformed-after=3")
     stream = await api.stream()
@@ -320,6 +323,7 @@ async def test_first_chunk_timeout_without_retries_is_a_timeout_error(
 # ---------------------------------------------------------------- odd but valid bytes
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_huge_event_beyond_max_event_size(
     amigochat_server: ReferenceServer, make_api: MakeApi
 ) -> None:
@@ -332,6 +336,7 @@ async def test_huge_event_beyond_max_event_size(
     assert api.busy() == []
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN
 async def test_huge_event_error_shows_the_start_of_the_event(
     amigochat_server: ReferenceServer, make_api: MakeApi
 ) -> None:

@@ -97,6 +97,7 @@ async def test_exception_in_the_loop_body(api: Api) -> None:
     assert api.busy() == []
 
 
+@HTTPX_LEAVES_ITS_GENERATORS_OPEN  # an error event or a malformed one: the body is not read out
 @pytest.mark.parametrize(
     ("spec", "error"),
     [

@@ -24,7 +24,6 @@ from amigochat_sdk.types import (
     Image,
     ImagesResponse,
 )
-from tests.flavors import DRIVER_LEAVES_THE_BODY_OPEN
 from tests.typing.helpers import assert_mypy_strict_accepts
 
 MODEL = "gpt-4o-mini"
@@ -97,7 +96,6 @@ def test_sync_types_hold_at_run_time(flag: bool) -> None:
     sync_calls(Client(base_url="http://test/v1", http_client=http), flag)
 
 
-@DRIVER_LEAVES_THE_BODY_OPEN
 @pytest.mark.anyio
 @pytest.mark.parametrize("flag", [False, True])
 async def test_async_types_hold_at_run_time(flag: bool) -> None:
