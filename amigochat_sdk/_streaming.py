@@ -168,7 +168,7 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
             self._index = index + 1
             return self._items[index]
         while True:
-            item = await self._driver.__anext__()
+            item = await anext(self._driver)  # the slot itself: no method-wrapper per chunk
             if type(item) is Done:
                 await self._driver.aclose()
                 raise StopAsyncIteration

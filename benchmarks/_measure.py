@@ -20,6 +20,7 @@ __all__ = [
     "COMPLETION_TEXT",
     "MESSAGES",
     "MODEL",
+    "STREAM_REPEATS",
     "BenchError",
     "Params",
     "atimed_calls",
@@ -35,6 +36,11 @@ __all__ = [
 MESSAGES = [{"role": "user", "content": "hi"}]
 COMPLETION_TEXT = "Hello! How can I help you today?"
 _WARMUP_CHUNKS = 200
+#: Streams timed back to back in one sample, of which the sample keeps the fastest (wall time
+#: and CPU time each): a stream of 20,000 chunks lasts a quarter of a second, and other work on
+#: a shared machine only ever adds to it, so one burst of it would decide a whole round.
+STREAM_REPEATS = 3
+_INF = float("inf")
 _WARMUP_CALLS = 10
 
 
@@ -110,16 +116,20 @@ def timed_stream(
     run: Callable[[int], tuple[int, int | None]], n: int, unit: str = "chunks/s"
 ) -> dict[str, Any]:
     """
-    Warm up with a short stream (connection, caches), then time one stream of `n` chunks.
-    `run(n)` returns the chunks it received and the characters of text (`None`: not parsed).
+    Warm up with a short stream (connection, caches), then time `STREAM_REPEATS` streams of `n`
+    chunks, keeping the fastest. `run(n)` returns the chunks it received and the characters of
+    text (`None`: not parsed).
     """
     _check_stream(min(n, _WARMUP_CHUNKS), run(min(n, _WARMUP_CHUNKS)))
     rss_start = rss_kb()
-    cpu, start = time.process_time(), time.perf_counter()
-    received = run(n)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    _check_stream(n, received)
-    return finish(unit, n, seconds, cpu, rss_start)
+    best, best_cpu = _INF, _INF
+    for _ in range(STREAM_REPEATS):
+        cpu, start = time.process_time(), time.perf_counter()
+        received = run(n)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        _check_stream(n, received)
+        best, best_cpu = min(best, seconds), min(best_cpu, cpu)
+    return finish(unit, n, best, best_cpu, rss_start)
 
 
 async def atimed_stream(
@@ -128,11 +138,14 @@ async def atimed_stream(
     """`timed_stream` for an async `run`."""
     _check_stream(min(n, _WARMUP_CHUNKS), await run(min(n, _WARMUP_CHUNKS)))
     rss_start = rss_kb()
-    cpu, start = time.process_time(), time.perf_counter()
-    received = await run(n)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    _check_stream(n, received)
-    return finish("chunks/s", n, seconds, cpu, rss_start)
+    best, best_cpu = _INF, _INF
+    for _ in range(STREAM_REPEATS):
+        cpu, start = time.process_time(), time.perf_counter()
+        received = await run(n)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        _check_stream(n, received)
+        best, best_cpu = min(best, seconds), min(best_cpu, cpu)
+    return finish("chunks/s", n, best, best_cpu, rss_start)
 
 
 def _check_reply(content: str | None) -> None:
