@@ -200,7 +200,7 @@ def _check(
         "status": "PASS" if passed else "FAIL",
         "value": value,
         "limit": limit,
-        "detail": f"{detail} = {value:.0%} (target {target})",
+        "detail": f"{detail} = {value:.1%} (target {target})",
     }
 
 
