@@ -133,7 +133,7 @@ class AsyncEventStream(_Base[R], AsyncIterator[StreamEvent]):
         while self._index >= len(self._items):
             if self._result is not _NOTHING:
                 raise StopAsyncIteration
-            item = await self._driver.__anext__()
+            item = await anext(self._driver)
             if type(item) is Done:
                 self._result = item.value
                 await self._driver.aclose()
