@@ -52,7 +52,7 @@ __all__ = ["AsyncRunner", "Items", "Runner", "adrive", "drive"]
 
 T = TypeVar("T")
 
-#: What a driver yields to its runner: `Ready`, the hand-overs' values, then `Done`.
+#: What a driver yields to its runner: `Ready`, each value of each hand-over, then `Done`.
 Items = Generator[Any, None, None]
 
 
@@ -64,17 +64,17 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
         command = next(flow)
         while True:
             try:
-                if command is RECEIVE:
+                if type(command) is HandOver:  # the hot path: one per read of a stream
+                    yield from command
                     reply: Any = next(body, b"") or _rest(body)
+                elif command is RECEIVE:
+                    reply = next(body, b"") or _rest(body)
                 elif type(command) is Send:
                     if response is not None:  # the last attempt's, read or not: release it
                         _close_body(body)
                         response.close()
                     reply = response = http.send(command.request, stream=True)
                     body = _body(response, asynchronous=False)
-                elif type(command) is HandOver:
-                    yield command
-                    reply = next(body, b"") or _rest(body)
                 elif type(command) is Receive:
                     assert response is not None
                     reply = _next_within(body, response, command.timeout)
@@ -94,7 +94,10 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
                     from ._tools import execute  # pydantic-heavy: only for the tool runner
 
                     reply = execute(command)
-                elif type(command) in _FOR_THE_USER:
+                elif type(command) is LastHandOver:
+                    reply = None
+                    yield from command
+                elif type(command) is Ready:
                     reply = None
                     yield command
                 else:
@@ -122,17 +125,18 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
         command = next(flow)
         while True:
             try:
-                if command is RECEIVE:
+                if type(command) is HandOver:  # the hot path: one per read of a stream
+                    for value in command:
+                        yield value
                     reply: Any = await anext(body, b"") or await _arest(body)
+                elif command is RECEIVE:
+                    reply = await anext(body, b"") or await _arest(body)
                 elif type(command) is Send:
                     if response is not None:  # the last attempt's, read or not: release it
                         await _aclose_body(body)
                         await response.aclose()
                     reply = response = await http.send(command.request, stream=True)
                     body = _body(response, asynchronous=True)
-                elif type(command) is HandOver:
-                    yield command
-                    reply = await anext(body, b"") or await _arest(body)
                 elif type(command) is Receive:
                     assert response is not None
                     reply = await _anext_within(body, response, command.timeout)
@@ -152,7 +156,11 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
                     from ._tools import aexecute  # pydantic-heavy: only for the tool runner
 
                     reply = await aexecute(command)
-                elif type(command) in _FOR_THE_USER:
+                elif type(command) is LastHandOver:
+                    reply = None
+                    for value in command:
+                        yield value
+                elif type(command) is Ready:
                     reply = None
                     yield command
                 else:
@@ -167,10 +175,6 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
         if response is not None:
             await _aclose(body, response)
         flow.close()
-
-
-#: Yielded by a flow, handed over as they are, replied to with `None` (see `_core`).
-_FOR_THE_USER = (Ready, LastHandOver)
 
 
 def _async_hook(command: RunHook, reply: Awaitable[Any]) -> InvalidInputError:

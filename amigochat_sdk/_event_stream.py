@@ -29,8 +29,6 @@ _NOTHING: Any = object()
 
 class _Base(Generic[R]):
     response: httpx.Response
-    _items: tuple[Any, ...] | list[Any] = ()
-    _index = 0
     _result: Any = _NOTHING
 
     def _opened(self, item: Ready) -> None:
@@ -79,17 +77,12 @@ class EventStream(_Base[R], Iterator[StreamEvent]):
         return self
 
     def __next__(self) -> StreamEvent:
-        while self._index >= len(self._items):
-            if self._result is not _NOTHING:
-                raise StopIteration
-            item = next(self._driver)
-            if type(item) is Done:
-                self._result = item.value
-                self._driver.close()
-                raise StopIteration
-            self._items, self._index = item, 0
-        self._index += 1
-        return self._items[self._index - 1]  # type: ignore[no-any-return]
+        item = next(self._driver)  # the driver yields each event, then `Done`
+        if type(item) is Done:
+            self._result = item.value
+            self._driver.close()
+            raise StopIteration
+        return item  # type: ignore[no-any-return]
 
     def until_done(self) -> R:
         """Read what is left; the result (`ParsedChatCompletion` or `ToolRunResult`)."""
@@ -99,7 +92,6 @@ class EventStream(_Base[R], Iterator[StreamEvent]):
 
     def close(self) -> None:
         """Stop reading and release the connection."""
-        self._items = ()
         self._driver.close()
 
     def __enter__(self) -> EventStream[R]:
@@ -130,17 +122,12 @@ class AsyncEventStream(_Base[R], AsyncIterator[StreamEvent]):
         return self
 
     async def __anext__(self) -> StreamEvent:
-        while self._index >= len(self._items):
-            if self._result is not _NOTHING:
-                raise StopAsyncIteration
-            item = await anext(self._driver)
-            if type(item) is Done:
-                self._result = item.value
-                await self._driver.aclose()
-                raise StopAsyncIteration
-            self._items, self._index = item, 0
-        self._index += 1
-        return self._items[self._index - 1]  # type: ignore[no-any-return]
+        item = await anext(self._driver)  # the driver yields each event, then `Done`
+        if type(item) is Done:
+            self._result = item.value
+            await self._driver.aclose()
+            raise StopAsyncIteration
+        return item  # type: ignore[no-any-return]
 
     async def until_done(self) -> R:
         """Read what is left; the result (`ParsedChatCompletion` or `ToolRunResult`)."""
@@ -150,7 +137,6 @@ class AsyncEventStream(_Base[R], AsyncIterator[StreamEvent]):
 
     async def aclose(self) -> None:
         """Stop reading and release the connection."""
-        self._items = ()
         await self._driver.aclose()
 
     async def close(self) -> None:

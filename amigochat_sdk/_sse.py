@@ -227,13 +227,19 @@ class SSEDecoder:
         whole `data: ...` events of one line each (LF line ends), perhaps followed by the start
         of the next, return those events' data as bytes, buffering the start of the next as
         `decode()` would. Otherwise return `None` having consumed nothing: call `decode()`.
+        An event with empty data is left to `decode()` too, so a payload is never `b""`.
         """
-        if not self._idle or 13 in data:
+        if not self._idle or not data:
+            return None
+        # One event in one read, tested without `find` (its argument parsing costs more than
+        # the scan): byte tests, then memchr over the payload that is sliced out anyway.
+        if data[:6] == b"data: " and data[-1] == 10 and data[-2] == 10:
+            payload = data[6:-2]
+            if 10 not in payload and 13 not in payload and payload:
+                return [payload] if len(data) - 2 <= self._limit else None
+        if 13 in data:
             return None
         limit = self._limit
-        # `find` scans with memchr; `count` would walk the read byte by byte.
-        if data.find(10) == len(data) - 2 and data[-1:] == b"\n" and data[:6] == b"data: ":
-            return [data[6:-2]] if len(data) - 2 <= limit else None  # one event, one read
         end = data.rfind(b"\n\n")
         if end < 0:
             return None
@@ -242,7 +248,7 @@ class SSEDecoder:
             return None
         pieces = data[:end].split(b"\n\n")
         for piece in pieces:
-            if piece[:6] != b"data: " or 10 in piece or len(piece) > limit:
+            if piece[:6] != b"data: " or 10 in piece or len(piece) > limit or len(piece) == 6:
                 return None
         if rest:
             self.decode(rest)  # no blank line in it, so it only buffers

@@ -9,7 +9,7 @@ driver (`_drivers.py`); this module only hands them over. `open` makes a stream 
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -30,9 +30,6 @@ class _StreamBase(Generic[ChunkT]):
     response: httpx.Response
     _state: ChatAccumulator
 
-    _items: Sequence[ChunkT]
-    _index: int
-
     def _opened(self, item: Ready) -> None:
         if type(item) is not Ready:  # pragma: no cover - the flow always opens with Ready
             raise RuntimeError(f"a stream must open with Ready, not {item!r}")
@@ -40,7 +37,6 @@ class _StreamBase(Generic[ChunkT]):
         self.response_info: ResponseInfo = item.info
         """How the call went up to the stream's response: its request id, retries, time."""
         self._state = item.state
-        self._items, self._index = (), 0
 
     @property
     def headers(self) -> httpx.Headers:
@@ -86,19 +82,11 @@ class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
         return self
 
     def __next__(self) -> ChunkT:
-        index = self._index
-        if index < len(self._items):
-            self._index = index + 1
-            return self._items[index]
-        while True:
-            # The driver hands over each read's chunks (`HandOver`, `LastHandOver`), then `Done`.
-            item = next(self._driver)
-            if type(item) is Done:
-                self._driver.close()
-                raise StopIteration
-            if item:
-                self._items, self._index = item, 1
-                return item[0]  # type: ignore[no-any-return]
+        item = next(self._driver)  # the driver yields each chunk, then `Done`
+        if type(item) is Done:
+            self._driver.close()
+            raise StopIteration
+        return item  # type: ignore[no-any-return]
 
     def text(self) -> Iterator[str]:
         """
@@ -123,7 +111,6 @@ class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
 
     def close(self) -> None:
         """Stop reading and release the connection."""
-        self._items = ()
         self._driver.close()
 
     def __enter__(self) -> Stream[ChunkT]:
@@ -163,18 +150,11 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
         return self
 
     async def __anext__(self) -> ChunkT:
-        index = self._index
-        if index < len(self._items):
-            self._index = index + 1
-            return self._items[index]
-        while True:
-            item = await anext(self._driver)  # the slot itself: no method-wrapper per chunk
-            if type(item) is Done:
-                await self._driver.aclose()
-                raise StopAsyncIteration
-            if item:
-                self._items, self._index = item, 1
-                return item[0]  # type: ignore[no-any-return]
+        item = await anext(self._driver)  # the slot itself: no method-wrapper per chunk
+        if type(item) is Done:
+            await self._driver.aclose()
+            raise StopAsyncIteration
+        return item  # type: ignore[no-any-return]
 
     async def text(self) -> AsyncIterator[str]:
         """
@@ -199,7 +179,6 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
         """Stop reading and release the connection, even inside a cancelled scope."""
         import anyio  # loaded already: the async client runs on it
 
-        self._items = ()
         with anyio.CancelScope(shield=True):
             await self._driver.aclose()
 

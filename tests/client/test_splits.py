@@ -51,8 +51,8 @@ def event_bodies(draw: st.DrawFn) -> bytes:
             lines = [b"event: error", b'data: {"error": {"message": "boom"}}']
         elif kind == "malformed":
             lines = [b'data: {"choices": [']
-        elif kind == "empty":
-            lines = [b"data:"]
+        elif kind == "empty":  # data with nothing in it: dispatched, with "" (WHATWG)
+            lines = [draw(st.sampled_from([b"data:", b"data: "]))]
         elif kind == "other":
             lines = [b"event: ping", b"data: {}"]
         else:
@@ -155,6 +155,15 @@ def test_known_bodies_give_their_verdict_at_every_cut(
     for cut in range(0, len(body) + 1, 7):
         whole = _check(body, [body[:cut], body[cut:]], content_type)
         assert {result[0] for result in whole} == {verdict}, cut
+
+
+def test_an_event_with_empty_data_is_skipped_alone_in_its_read_or_not() -> None:
+    events = [[_chunk("Hi")], [b"data: "], [_chunk("", "stop")], DONE]
+    reads = [_events(*events[:1]), _events(*events[1:2]), _events(*events[2:])]
+    whole = _check(b"".join(reads), reads, "text/event-stream")
+    assert {result[0] for result in whole} == {"ok"}
+    whole = _check(b"".join(reads), [reads[0], reads[1] + reads[2]], "text/event-stream")
+    assert {result[0] for result in whole} == {"ok"}
 
 
 _settings = settings(

@@ -530,6 +530,9 @@ def test_payloads_take_whole_plain_events_and_buffer_the_rest() -> None:
         b"data:a\n\n",  # no space after the colon
         b": comment\n\ndata: a\n\n",  # a comment
         b"data: a\n",  # no blank line yet
+        b"data: \n\n",  # empty data: an event whose data is ""
+        b"data: a\n\ndata: \n\n",  # the same, after a plain event
+        b"\n",  # a blank line alone
     ],
 )
 def test_payloads_leave_everything_else_to_decode(read: bytes) -> None:
