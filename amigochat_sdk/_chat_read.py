@@ -111,14 +111,16 @@ class ChatReader:
             clock, request = attempts.config.clock, self.response.request
             deadline_at = _INF if attempts.deadline_at is None else attempts.deadline_at
             fixed = _INF if attempts.read_timeout is None else attempts.read_timeout
-            fast, add, chunks = decoder.payloads, acc.add, self.chunks
+            fast, add, chunks, idle = decoder.payloads, acc.add, self.chunks, self.idle
             items, self.items = self.items, []
+            if chunks or acc.count:
+                self.first_at = _INF  # the first chunk has come: only `idle` bounds a wait
             while True:
                 for item in items:  # the one place where events become chunks
                     if type(item) is bytes:  # a plain `data:` event, from the fast path
-                        # A chunk starts with "{": one byte tells, without startswith's
-                        # argument parsing on every chunk.
-                        if item[:1] == b"[" and item.startswith(b"[DONE]"):
+                        # A chunk starts with "{": one byte tells (a payload is never empty),
+                        # without startswith's argument parsing on every chunk.
+                        if item[0] == 91 and item.startswith(b"[DONE]"):
                             self.done = True
                             break
                         payload: str | bytes = item
@@ -157,8 +159,10 @@ class ChatReader:
                     return None
                 now = clock()
                 if chunks:  # content came: the idle wait starts again, exactly `idle` long
-                    self.idle_at, self.first_at = now + self.idle, _INF
-                    left = min(self.idle, deadline_at - now)
+                    self.idle_at = now + idle
+                    left = deadline_at - now
+                    if left > idle:  # not `min()`, which parses keywords on every read
+                        left = idle
                 else:
                     left = min(self.idle_at, self.first_at, deadline_at) - now
                 if left <= 0:

@@ -56,8 +56,8 @@ T = TypeVar("T")
 Items = Generator[Any, None, None]
 
 
-def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
-    """Run `flow` on `http`, yielding what it hands over; `Done(result)` last."""
+def drive(http: httpx.Client, flow: Flow[Any], result: bool = True) -> Items:
+    """Run `flow` on `http`, yielding what it hands over; `Done(result)` last if `result`."""
     response: httpx.Response | None = None
     body: Any = iter(())
     try:
@@ -107,7 +107,8 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
                 continue
             command = flow.send(reply)
     except StopIteration as stop:
-        yield Done(stop.value)
+        if result:
+            yield Done(stop.value)
     finally:
         if response is not None:
             try:
@@ -117,8 +118,10 @@ def drive(http: httpx.Client, flow: Flow[Any]) -> Items:
         flow.close()
 
 
-async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
-    """Run `flow` on `http`, yielding what it hands over; `Done(result)` last."""
+async def adrive(
+    http: httpx.AsyncClient, flow: Flow[Any], result: bool = True
+) -> AsyncGenerator[Any, None]:
+    """Run `flow` on `http`, yielding what it hands over; `Done(result)` last if `result`."""
     response: httpx.Response | None = None
     body: Any = None
     try:
@@ -170,7 +173,8 @@ async def adrive(http: httpx.AsyncClient, flow: Flow[Any]) -> AsyncGenerator[Any
                 continue
             command = flow.send(reply)
     except StopIteration as stop:
-        yield Done(stop.value)
+        if result:
+            yield Done(stop.value)
     finally:
         if response is not None:
             await _aclose(body, response)
@@ -358,9 +362,9 @@ class Runner:
             driver.close()
         raise RuntimeError("the flow ended without a result")  # pragma: no cover
 
-    def stream(self, flow: Flow[Any]) -> Items:
-        """The driver of `flow`, not started: a stream pulls from it."""
-        return drive(self.pool.get(), flow)
+    def stream(self, flow: Flow[Any], result: bool = True) -> Items:
+        """The driver of `flow`, not started: a stream pulls from it (see `drive`)."""
+        return drive(self.pool.get(), flow, result)
 
 
 class AsyncRunner:
@@ -389,6 +393,6 @@ class AsyncRunner:
             await driver.aclose()
         raise RuntimeError("the flow ended without a result")  # pragma: no cover
 
-    def stream(self, flow: Flow[Any]) -> AsyncGenerator[Any, None]:
-        """The driver of `flow`, not started: a stream pulls from it."""
-        return adrive(self.pool.get(), flow)
+    def stream(self, flow: Flow[Any], result: bool = True) -> AsyncGenerator[Any, None]:
+        """The driver of `flow`, not started: a stream pulls from it (see `adrive`)."""
+        return adrive(self.pool.get(), flow, result)

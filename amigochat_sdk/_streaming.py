@@ -9,14 +9,14 @@ driver (`_drivers.py`); this module only hands them over. `open` makes a stream 
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import httpx
 
 from ._accumulate import ChatAccumulator
-from ._core import Done, Ready
+from ._core import Ready
 from ._exports import public
 from ._meta import ResponseInfo
 from .types import ChatCompletion, ChatCompletionChunk
@@ -78,15 +78,13 @@ class Stream(_StreamBase[ChunkT], Iterator[ChunkT]):
         """The stream of `driver` (see `_drivers`), once its response is open."""
         return cls(driver, next(driver))
 
-    def __iter__(self) -> Stream[ChunkT]:
-        return self
+    def __iter__(self) -> Iterator[ChunkT]:
+        # The driver itself, which yields the chunks and nothing else: a `for` loop then
+        # resumes it directly, with no Python call of ours per chunk.
+        return self._driver
 
     def __next__(self) -> ChunkT:
-        item = next(self._driver)  # the driver yields each chunk, then `Done`
-        if type(item) is Done:
-            self._driver.close()
-            raise StopIteration
-        return item  # type: ignore[no-any-return]
+        return next(self._driver)  # type: ignore[no-any-return]
 
     def text(self) -> Iterator[str]:
         """
@@ -146,15 +144,12 @@ class AsyncStream(_StreamBase[ChunkT], AsyncIterator[ChunkT]):
         """The stream of `driver` (see `_drivers`), once its response is open."""
         return cls(driver, await driver.__anext__())
 
-    def __aiter__(self) -> AsyncStream[ChunkT]:
-        return self
+    def __aiter__(self) -> AsyncIterator[ChunkT]:
+        # As `Stream.__iter__`: `async for` awaits the driver itself.
+        return self._driver
 
-    async def __anext__(self) -> ChunkT:
-        item = await anext(self._driver)  # the slot itself: no method-wrapper per chunk
-        if type(item) is Done:
-            await self._driver.aclose()
-            raise StopAsyncIteration
-        return item  # type: ignore[no-any-return]
+    def __anext__(self) -> Awaitable[ChunkT]:
+        return anext(self._driver)
 
     async def text(self) -> AsyncIterator[str]:
         """

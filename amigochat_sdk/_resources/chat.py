@@ -86,7 +86,7 @@ class Completions(TypedCompletions):
         runner = self._runner
         flow = _call(runner.config, model, messages, stream, params)
         if stream:
-            return Stream.open(runner.stream(flow))
+            return Stream.open(runner.stream(flow, result=False))
         completion: ChatCompletion = runner.run(flow)
         return completion
 
@@ -143,7 +143,7 @@ class AsyncCompletions(AsyncTypedCompletions):
         runner = self._runner
         flow = _call(runner.config, model, messages, stream, params)
         if stream:
-            return await AsyncStream.open(runner.stream(flow))
+            return await AsyncStream.open(runner.stream(flow, result=False))
         completion: ChatCompletion = await runner.run(flow)
         return completion
 

@@ -6,7 +6,9 @@ leaving a `with` block, an exception, and garbage collection.
 from __future__ import annotations
 
 import gc
+import itertools
 import warnings
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -195,12 +197,26 @@ def test_sync_stream_closed_by_garbage_collection() -> None:
     assert response.is_closed
 
 
+def _words(chunks: list[ChatCompletionChunk]) -> list[str | None]:
+    return [chunk.choices[0].delta.content for chunk in chunks]
+
+
 def test_sync_stream_is_an_iterator_and_context_manager() -> None:
     stream = sync_stream(Api("sync", long_stream))
-    assert iter(stream) is stream
+    assert isinstance(stream, Iterator)
+    # `next()` and `for` take from one sequence (a `for` loop runs the driver itself).
+    got = [next(stream)]
+    for chunk in stream:
+        got.append(chunk)
+        break
+    got += [next(stream), *itertools.islice(stream, 1)]
+    assert _words(got) == ["", "word0 ", "word1 ", "word2 "]
     with stream as same:
         assert same is stream
     assert stream.response.is_closed
+    assert list(stream) == []
+    with pytest.raises(StopIteration):
+        next(stream)
 
 
 @pytest.mark.parametrize("flavor", ["asyncio", "trio"])
@@ -209,8 +225,13 @@ async def test_async_stream_aclose_and_close(flavor: str) -> None:
         api = Api(flavor, long_stream)
         stream = (await api.stream()).stream
         assert isinstance(stream, AsyncStream)
-        assert stream.__aiter__() is stream
-        await stream.__anext__()
+        assert isinstance(stream, AsyncIterator)
+        got = [await stream.__anext__()]
+        async for chunk in stream:  # the same sequence as `__anext__()`
+            got.append(chunk)
+            break
+        got.append(await anext(stream))
+        assert _words(got) == ["", "word0 ", "word1 "]
         await getattr(stream, method)()
         assert stream.response.is_closed
         with pytest.raises(StopAsyncIteration):
