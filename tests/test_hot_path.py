@@ -135,7 +135,7 @@ assert len(seen) == int(sys.argv[1])
 """
 
 # The async stream, stepped the same way: over a mock body no read suspends, so each
-# `__anext__()` coroutine runs to its end in one `send(None)`, inside `consume_iterator`,
+# `__anext__()` awaitable runs to its end in one `send(None)`, inside `consume_iterator`,
 # while the event loop (which anyio needs) runs around it.
 _ASYNC_SCRIPT = """
 import asyncio, collections, sys
