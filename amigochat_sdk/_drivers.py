@@ -64,40 +64,40 @@ def drive(http: httpx.Client, flow: Flow[Any], result: bool = True) -> Items:
         command = next(flow)
         while True:
             try:
-                if type(command) is HandOver:  # the hot path: one per read of a stream
+                kind = type(command)
+                if kind is HandOver:  # the hot path: one per read of a stream
                     yield from command
+                if kind is HandOver or command is RECEIVE:
                     reply: Any = next(body, b"") or _rest(body)
-                elif command is RECEIVE:
-                    reply = next(body, b"") or _rest(body)
-                elif type(command) is Send:
+                elif kind is Send:
                     if response is not None:  # the last attempt's, read or not: release it
                         _close_body(body)
                         response.close()
                     reply = response = http.send(command.request, stream=True)
                     body = _body(response, asynchronous=False)
-                elif type(command) is Receive:
+                elif kind is Receive:
                     assert response is not None
                     reply = _next_within(body, response, command.timeout)
-                elif type(command) is Sleep:
+                elif kind is Sleep:
                     reply = None
                     time.sleep(command.seconds)
-                elif type(command) is Close:
+                elif kind is Close:
                     reply = None
                     if command.response is response:
                         _close_body(body)
                     command.response.close()
-                elif type(command) is RunHook:
+                elif kind is RunHook:
                     reply = command.function(*command.args)
                     if isinstance(reply, Awaitable):
                         raise _async_hook(command, reply)
-                elif type(command) is RunTools:
+                elif kind is RunTools:
                     from ._tools import execute  # pydantic-heavy: only for the tool runner
 
                     reply = execute(command)
-                elif type(command) is LastHandOver:
+                elif kind is LastHandOver:
                     reply = None
                     yield from command
-                elif type(command) is Ready:
+                elif kind is Ready:
                     reply = None
                     yield command
                 else:
@@ -124,46 +124,55 @@ async def adrive(
     """Run `flow` on `http`, yielding what it hands over; `Done(result)` last if `result`."""
     response: httpx.Response | None = None
     body: Any = None
+    step: Any = None  # `body.__anext__`
     try:
         command = next(flow)
         while True:
             try:
-                if type(command) is HandOver:  # the hot path: one per read of a stream
+                kind = type(command)
+                if kind is HandOver:  # the hot path: one per read of a stream
                     for value in command:
                         yield value
-                    reply: Any = await anext(body, b"") or await _arest(body)
-                elif command is RECEIVE:
-                    reply = await anext(body, b"") or await _arest(body)
-                elif type(command) is Send:
+                if kind is HandOver or command is RECEIVE:
+                    # The bound `__anext__`, not `anext(body, b"")`, whose wrapper object
+                    # costs an allocation and one more hand-off on every read.
+                    try:
+                        reply: Any = await step()
+                    except StopAsyncIteration:
+                        reply = b""
+                    if not reply:
+                        reply = await _arest(body)
+                elif kind is Send:
                     if response is not None:  # the last attempt's, read or not: release it
                         await _aclose_body(body)
                         await response.aclose()
                     reply = response = await http.send(command.request, stream=True)
                     body = _body(response, asynchronous=True)
-                elif type(command) is Receive:
+                    step = body.__anext__
+                elif kind is Receive:
                     assert response is not None
                     reply = await _anext_within(body, response, command.timeout)
-                elif type(command) is Sleep:
+                elif kind is Sleep:
                     reply = None
                     await _sleep(command.seconds)
-                elif type(command) is Close:
+                elif kind is Close:
                     reply = None
                     if command.response is response:
                         await _aclose_body(body)
                     await command.response.aclose()
-                elif type(command) is RunHook:
+                elif kind is RunHook:
                     reply = command.function(*command.args)
                     if isinstance(reply, Awaitable):
                         reply = await reply
-                elif type(command) is RunTools:
+                elif kind is RunTools:
                     from ._tools import aexecute  # pydantic-heavy: only for the tool runner
 
                     reply = await aexecute(command)
-                elif type(command) is LastHandOver:
+                elif kind is LastHandOver:
                     reply = None
                     for value in command:
                         yield value
-                elif type(command) is Ready:
+                elif kind is Ready:
                     reply = None
                     yield command
                 else:
