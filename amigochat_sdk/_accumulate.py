@@ -100,15 +100,19 @@ class ChatAccumulator:
             self.usage = chunk.usage
         states = self._choices
         for choice in chunk.choices:  # the common delta (content only) takes the fewest steps
-            state = states.get(choice.index)
+            # The fields from `__dict__`, where pydantic keeps them: one attribute lookup
+            # instead of five, each of which goes through BaseModel's `__getattr__` hook.
+            fields = choice.__dict__
+            index = fields["index"]
+            state = states.get(index)
             if state is None:
-                state = states[choice.index] = _Choice()
-            delta = choice.delta
+                state = states[index] = _Choice()
+            delta = fields["delta"]
             content = delta.content
             if content:
                 state.content.append(content)
-            elif choice.text:
-                state.content.append(choice.text)
+            elif fields["text"]:
+                state.content.append(fields["text"])
             if delta.__pydantic_fields_set__ != _CONTENT_ONLY:  # one test for four fields
                 if delta.role and state.role is None:
                     state.role = delta.role
@@ -118,13 +122,14 @@ class ChatAccumulator:
                     _merge_tool_calls(state, delta.tool_calls)
                 elif delta.function_call is not None:
                     _merge_function_call(state, delta.function_call)
-            logprobs = choice.logprobs
+            logprobs = fields["logprobs"]
             if logprobs is not None and logprobs.content:
                 if state.logprobs is None:
                     state.logprobs = []
                 state.logprobs.extend(logprobs.content)
-            if choice.finish_reason is not None:
-                state.finish_reason = choice.finish_reason
+            finish_reason = fields["finish_reason"]
+            if finish_reason is not None:
+                state.finish_reason = finish_reason
 
     @property
     def text(self) -> str:
