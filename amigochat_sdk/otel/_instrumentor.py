@@ -193,6 +193,12 @@ class TracedStream:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
+    @property  # type: ignore[misc]
+    def __class__(self) -> type[Any]:
+        # `isinstance(s, Stream)` holds for a traced stream as for the stream it wraps (as
+        # wrapt's proxies do it), so instrumenting a program does not change what it sees.
+        return type(self._stream)
+
     def _done(self) -> None:
         # Exhausted: the final completion is assembled already, no read happens.
         self._ending.ok(self._stream.get_final_completion(), self._stream.response_info.retries)
@@ -260,6 +266,10 @@ class AsyncTracedStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type[Any]:
+        return type(self._stream)  # as `TracedStream.__class__`
 
     async def _done(self) -> None:
         completion = await self._stream.get_final_completion()

@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from amigochat_sdk import AsyncClient, Client, RateLimitError
+from amigochat_sdk import AsyncClient, AsyncStream, Client, RateLimitError, Stream
 from amigochat_sdk._resources.chat import AsyncCompletions, Completions
 from amigochat_sdk._resources.images import AsyncImages, Images
 from amigochat_sdk.otel import AmigoChatInstrumentor
@@ -172,6 +172,24 @@ def test_a_sync_stream_ends_its_span_when_exhausted(exporter: InMemorySpanExport
     assert stream.get_final_completion().choices[0].message.content == "Hi there"
     assert stream.response_info.retries == 0  # forwarded to the stream
     assert len(exporter.get_finished_spans()) == 1
+
+
+def test_a_traced_stream_is_still_a_stream(exporter: InMemorySpanExporter) -> None:
+    stream = sync_client().chat.completions.create(model=MODEL, messages=MESSAGES, stream=True)
+    assert isinstance(stream, Stream)
+    assert not isinstance(stream, AsyncStream)
+    stream.close()
+
+
+@pytest.mark.anyio
+async def test_a_traced_async_stream_is_still_an_async_stream(
+    exporter: InMemorySpanExporter,
+) -> None:
+    async with async_client() as client:
+        stream = await client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True)
+        assert isinstance(stream, AsyncStream)
+        assert not isinstance(stream, Stream)
+        await stream.aclose()
 
 
 def test_a_sync_stream_through_text_and_with(exporter: InMemorySpanExporter) -> None:
